@@ -1,0 +1,1 @@
+"""HTTP layer of the emulator: parse the request, call a backend, serialize the answer."""

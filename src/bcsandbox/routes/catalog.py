@@ -1,0 +1,7 @@
+"""Routes for the catalog resource group."""
+
+from __future__ import annotations
+
+from bcsandbox.routes.registry import RouteTable
+
+table = RouteTable()

@@ -1,0 +1,26 @@
+"""Assembles the ASGI app from the route tables, the control plane and the OAuth emulation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+
+from bcsandbox import control, oauth
+from bcsandbox.app import SandboxApp
+from bcsandbox.routes import catalog, hooks, inventory, orders, store
+from bcsandbox.state import Sandbox
+
+ROUTE_TABLES = (store.table, catalog.table, inventory.table, orders.table, hooks.table)
+
+
+def create_app(sandbox: Sandbox) -> SandboxApp:
+    """The whole emulator as one ASGI app (API, ``/_sandbox`` control plane, OAuth)."""
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+
+    other = Starlette(routes=[*control.routes(sandbox), *oauth.routes(sandbox)], lifespan=lifespan)
+    return SandboxApp(sandbox, ROUTE_TABLES, other)
