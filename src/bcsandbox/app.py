@@ -115,7 +115,10 @@ class SandboxApp:
         try:
             store = sandbox.stores.get(store_hash)
             if store is None:
-                raise ApiError(404, f"No store with the hash '{store_hash}' exists. Check the store hash in the API path.")
+                raise ApiError(
+                    404,
+                    f"No store with the hash '{store_hash}' exists. Check the store hash in the API path.",
+                )
             token = _header(scope, b"x-auth-token")
             account = store.accounts.get(token) if token else None
             if account is None:
@@ -193,7 +196,14 @@ class SandboxApp:
         raw_headers.extend((name.lower().encode(), value.encode()) for name, value in headers.items())
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": b"" if status == 204 or method == "HEAD" else payload})
-        log.debug("%s %s%s -> %s in %.1f ms", method, store_hash, path, status, (time.perf_counter() - started) * 1000)
+        log.debug(
+            "%s %s%s -> %s in %.1f ms",
+            method,
+            store_hash,
+            path,
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
 
     async def _drop(self, send: Send) -> None:
         # Promise a body, send none, then fail: servers close the socket and clients see the
@@ -202,7 +212,14 @@ class SandboxApp:
         raise DroppedConnection("fault injection: connection dropped")
 
     def _log(
-        self, store_hash: str, method: str, path: str, query: str, status: int, client_id: str | None, fault: str | None
+        self,
+        store_hash: str,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        client_id: str | None,
+        fault: str | None,
     ) -> None:
         self.sandbox.request_log.append(
             LoggedRequest(self.sandbox.clock.now(), store_hash, method, path, query, status, client_id, fault)

@@ -12,5 +12,7 @@ DEMO_PRODUCTS = 40
 DEMO_ORDERS = 12
 
 
-def seed_demo(sandbox: Sandbox, *, seed: int = 0, products: int = DEMO_PRODUCTS, orders: int = DEMO_ORDERS) -> dict[str, Any]:
+def seed_demo(
+    sandbox: Sandbox, *, seed: int = 0, products: int = DEMO_PRODUCTS, orders: int = DEMO_ORDERS
+) -> dict[str, Any]:
     raise NotImplementedError("demo seeding lands with the catalog and orders backends")

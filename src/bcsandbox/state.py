@@ -257,7 +257,7 @@ class Sandbox:
 
     def load(self, path: Path) -> None:
         """Replace the current stores with those saved in ``path`` (a file this sandbox wrote)."""
-        state = pickle.loads(path.read_bytes())  # noqa: S301 - only files written by save()
+        state = pickle.loads(path.read_bytes())
         with self.lock:
             self.stores = state["stores"]
             self.clock.offset = state["clock_offset"]
@@ -266,4 +266,3 @@ class Sandbox:
 
     def __getstate__(self) -> dict[str, Any]:
         raise TypeError("pickle Sandbox.stores via Sandbox.save(), not the Sandbox itself")
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bcsandbox.state import Store
@@ -11,3 +11,9 @@ if TYPE_CHECKING:
 class OrdersBackend:
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    def place_shopper_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def ship_order(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError

@@ -48,7 +48,11 @@ class StoreInfoBackend:
                 "raw_offset": 0,
                 "dst_offset": 0,
                 "dst_correction": False,
-                "date_format": {"display": "M jS Y", "export": "M jS Y", "extended_display": "M jS Y @ g:i A"},
+                "date_format": {
+                    "display": "M jS Y",
+                    "export": "M jS Y",
+                    "extended_display": "M jS Y @ g:i A",
+                },
             },
             "language": "en",
             "currency": "USD",

@@ -130,7 +130,12 @@ def page_window(call: Call, *, default_limit: int = 50, max_limit: int = 250) ->
 
 
 def v3_page(
-    call: Call, items: Sequence[Any], *, default_limit: int = 50, max_limit: int = 250, render: Callable[[Any], Any] | None = None
+    call: Call,
+    items: Sequence[Any],
+    *,
+    default_limit: int = 50,
+    max_limit: int = 250,
+    render: Callable[[Any], Any] | None = None,
 ) -> Reply:
     """One V3 page of ``items`` with ``meta.pagination`` (total, count, per_page, links …)."""
     page, limit = page_window(call, default_limit=default_limit, max_limit=max_limit)
