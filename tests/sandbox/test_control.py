@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bcsandbox import Sandbox
+from bcsandbox.testing import transport_for
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def control(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=transport_for(sandbox), base_url="http://sandbox.test") as client:
+        yield client
+
+
+async def test_create_store_then_use_its_token(control: httpx.AsyncClient) -> None:
+    created = await control.post(
+        "/_sandbox/stores/new", json={"store_hash": "shop42", "name": "Shop 42", "plan": "pro", "access_token": "tok-42"}
+    )
+    assert created.status_code == 201
+    assert created.json()["accounts"][0]["access_token"] == "tok-42"
+    info = await control.get("/stores/shop42/v2/store", headers={"X-Auth-Token": "tok-42"})
+    assert info.status_code == 200
+    assert info.json()["plan_name"] == "Pro"
+
+
+async def test_create_store_rejects_duplicates_and_bad_input(control: httpx.AsyncClient) -> None:
+    assert (await control.post("/_sandbox/stores/new", json={"store_hash": "dup1"})).status_code == 201
+    again = await control.post("/_sandbox/stores/new", json={"store_hash": "dup1"})
+    assert again.status_code == 422
+    assert "already exists" in again.json()["title"]
+    bad_plan = await control.post("/_sandbox/stores/new", json={"plan": "gold"})
+    assert "unknown plan" in bad_plan.json()["title"]
+    unknown = await control.post("/_sandbox/stores/new", json={"colour": "red"})
+    assert "unknown fields" in unknown.json()["title"]
+    assert (await control.get("/_sandbox/stores/nosuch")).status_code == 404
+
+
+async def test_accounts_with_scopes_and_revocation(control: httpx.AsyncClient) -> None:
+    await control.post("/_sandbox/stores/new", json={"store_hash": "acc1"})
+    account = (await control.post("/_sandbox/stores/acc1/accounts", json={"scopes": "store_v2_orders"})).json()
+    token = account["access_token"]
+    assert (await control.get("/stores/acc1/v2/store", headers={"X-Auth-Token": token})).status_code == 403
+    assert (await control.post(f"/_sandbox/stores/acc1/accounts/{token}/revoke")).status_code == 204
+    assert (await control.get("/stores/acc1/v2/time", headers={"X-Auth-Token": token})).status_code == 401
+
+
+async def test_faults_through_the_control_plane(control: httpx.AsyncClient) -> None:
+    store = (await control.post("/_sandbox/stores/new", json={"store_hash": "flt1"})).json()
+    token = store["accounts"][0]["access_token"]
+    rule = (await control.post("/_sandbox/stores/flt1/faults/new", json={"path": "/v2/time", "error_rate": 1.0})).json()
+    assert (await control.get("/stores/flt1/v2/time", headers={"X-Auth-Token": token})).status_code >= 500
+    assert [r["id"] for r in (await control.get("/_sandbox/stores/flt1/faults")).json()] == [rule["id"]]
+    assert (await control.post(f"/_sandbox/stores/flt1/faults/{rule['id']}/delete")).status_code == 204
+    assert (await control.get("/stores/flt1/v2/time", headers={"X-Auth-Token": token})).status_code == 200
+    bad = await control.post("/_sandbox/stores/flt1/faults/new", json={"error_rate": 3})
+    assert bad.status_code == 422
+
+
+async def test_request_log_can_be_read_filtered_and_cleared(control: httpx.AsyncClient) -> None:
+    store = (await control.post("/_sandbox/stores/new", json={"store_hash": "log1"})).json()
+    token = store["accounts"][0]["access_token"]
+    await control.get("/stores/log1/v2/time", headers={"X-Auth-Token": token})
+    await control.get("/stores/log1/v2/store", headers={"X-Auth-Token": token})
+    log = (await control.get("/_sandbox/requests", params={"store_hash": "log1", "path": "/v2/time"})).json()
+    assert log["count"] == 1
+    assert log["requests"][0]["status"] == 200
+    assert token not in str(log)
+    await control.post("/_sandbox/requests/clear")
+    assert (await control.get("/_sandbox/requests")).json()["count"] == 0
+
+
+async def test_clock_advance_moves_v2_time(control: httpx.AsyncClient, sandbox: Sandbox) -> None:
+    store = sandbox.create_store("clk1")
+    token = next(iter(store.accounts))
+    before = (await control.get("/stores/clk1/v2/time", headers={"X-Auth-Token": token})).json()["time"]
+    await control.post("/_sandbox/clock/advance", json={"seconds": 86_400})
+    after = (await control.get("/stores/clk1/v2/time", headers={"X-Auth-Token": token})).json()["time"]
+    assert after - before >= 86_400
+
+
+async def test_settings_shorten_the_window(control: httpx.AsyncClient, sandbox: Sandbox) -> None:
+    store = sandbox.create_store("win1", plan="standard")
+    token = next(iter(store.accounts))
+    assert (await control.put("/_sandbox/settings", json={"window_ms": 1000})).json()["window_ms"] == 1000
+    response = await control.get("/stores/win1/v2/time", headers={"X-Auth-Token": token})
+    assert response.headers["x-rate-limit-time-window-ms"] == "1000"
+
+
+async def test_reset_forgets_everything(control: httpx.AsyncClient, sandbox: Sandbox) -> None:
+    sandbox.create_store("gone1")
+    await control.post("/_sandbox/reset")
+    assert (await control.get("/_sandbox")).json()["stores"] == []
+
+
+def test_state_survives_save_and_load(tmp_path: Path) -> None:
+    first = Sandbox()
+    store = first.create_store("keep1", name="Kept", plan="pro", access_token="tok-keep")
+    store.info.update({"admin_email": "me@example.com"})
+    path = tmp_path / "state.bin"
+    first.save(path)
+    second = Sandbox()
+    second.load(path)
+    restored = second.store("keep1")
+    assert restored.name == "Kept"
+    assert restored.plan == "pro"
+    assert "tok-keep" in restored.accounts
+    assert restored.info.profile()["admin_email"] == "me@example.com"
+    assert restored.sandbox is second
