@@ -16,6 +16,7 @@ from bcsandbox import seed as seeding
 from bcsandbox.server import create_app
 from bcsandbox.state import Sandbox, SandboxSettings
 from bcsandbox.testing import install_log_filter
+from bcsandbox.tls import write_self_signed
 
 cli = typer.Typer(help="bcsandbox: a local emulator of the BigCommerce REST API.", no_args_is_help=True)
 console = Console()
@@ -55,6 +56,10 @@ def serve(
     window_ms: Annotated[int, typer.Option(help="Rate-limit window in milliseconds.")] = 30_000,
     webhook_retry_scale: Annotated[float, typer.Option(help="Scale of the webhook retry schedule.")] = 1.0,
     autosave_seconds: Annotated[float, typer.Option(help="With --state, save this often.")] = 5.0,
+    tls: Annotated[
+        bool, typer.Option(help="Serve HTTPS with a self-signed certificate (written to --tls-dir).")
+    ] = False,
+    tls_dir: Annotated[Path, typer.Option(help="Where --tls writes cert.pem and key.pem.")] = Path(".bcsandbox-tls"),
 ) -> None:
     """Serve the emulator until interrupted."""
     sandbox = Sandbox(SandboxSettings(window_ms=window_ms, webhook_retry_scale=webhook_retry_scale))
@@ -65,8 +70,14 @@ def serve(
         if seed != "demo":
             raise typer.BadParameter(f"unknown seed preset {seed!r}; available: demo", param_hint="--seed")
         seeding.seed_demo(sandbox, seed=seed_value)
-    base_url = f"http://{host}:{port}"
+    cert_path: Path | None = None
+    key_path: Path | None = None
+    if tls:
+        cert_path, key_path = write_self_signed(tls_dir)
+    base_url = f"{'https' if tls else 'http'}://{host}:{port}"
     _print_stores(sandbox, base_url)
+    if cert_path is not None:
+        console.print(f"TLS certificate: {cert_path} (trust it, e.g. REQUESTS_CA_BUNDLE={cert_path})")
 
     stop_saving = threading.Event()
     if state is not None:
@@ -87,6 +98,8 @@ def serve(
         http="httptools",
         loop="uvloop",
         lifespan="on",
+        ssl_certfile=str(cert_path) if cert_path else None,
+        ssl_keyfile=str(key_path) if key_path else None,
     )
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
@@ -101,3 +114,7 @@ def serve(
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

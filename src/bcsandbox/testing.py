@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 import httpx
@@ -64,12 +65,28 @@ def install_log_filter() -> None:
 class LiveServer:
     """uvicorn serving the sandbox on 127.0.0.1 in a background thread."""
 
-    def __init__(self, sandbox: Sandbox, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_certfile: Path | None = None,
+        ssl_keyfile: Path | None = None,
+    ) -> None:
         self.sandbox = sandbox
         install_log_filter()
         config = uvicorn.Config(
-            create_app(sandbox), host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+            create_app(sandbox),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+            ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         )
+        self.scheme = "https" if ssl_certfile else "http"
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="bcsandbox-live", daemon=True)
         self.host = host
@@ -77,7 +94,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> LiveServer:
         self._thread.start()
