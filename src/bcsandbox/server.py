@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from bcsandbox import control, oauth
+from bcsandbox import control, oauth, webhooks
 from bcsandbox.app import SandboxApp
 from bcsandbox.routes import catalog, hooks, inventory, orders, store
 from bcsandbox.state import Sandbox
@@ -20,7 +20,16 @@ def create_app(sandbox: Sandbox) -> SandboxApp:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
+        # Deliver webhooks while serving, unless a test already runs its own dispatcher.
+        dispatcher = webhooks.start_dispatcher(sandbox)
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
 
-    other = Starlette(routes=[*control.routes(sandbox), *oauth.routes(sandbox)], lifespan=lifespan)
+    other = Starlette(
+        routes=[*control.routes(sandbox), *oauth.routes(sandbox), *webhooks.routes(sandbox)],
+        lifespan=lifespan,
+    )
     return SandboxApp(sandbox, ROUTE_TABLES, other)
