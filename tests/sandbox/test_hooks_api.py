@@ -57,7 +57,9 @@ async def test_headers_default_to_null_and_is_active_can_start_false(api: httpx.
         ({"scope": "store/order/created", "destination": "not a url"}, "destination"),
     ],
 )
-async def test_invalid_create_is_422_naming_the_field(api: httpx.AsyncClient, body: dict[str, object], field: str) -> None:
+async def test_invalid_create_is_422_naming_the_field(
+    api: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
     response = await api.post("/v3/hooks", json=body)
     assert response.status_code == 422
     assert_conforms(response)
@@ -93,9 +95,7 @@ async def test_get_update_delete_round_trip(api: httpx.AsyncClient, sandbox: San
     assert_conforms(fetched)
 
     sandbox.clock.advance(5)
-    updated = await api.put(
-        f"/v3/hooks/{hook_id}", json={"is_active": False, "headers": {"Authorization": "Basic x"}}
-    )
+    updated = await api.put(f"/v3/hooks/{hook_id}", json={"is_active": False, "headers": {"Authorization": "Basic x"}})
     assert updated.status_code == 200
     assert_conforms(updated)
     body = updated.json()["data"]
