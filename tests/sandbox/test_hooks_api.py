@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -246,3 +248,14 @@ async def test_hooks_need_no_scope_beyond_default(sandbox: Sandbox, store: Store
         client.headers["X-Auth-Token"] = account.access_token
         assert (await create(client)).status_code == 200
         assert (await client.get("/v3/hooks")).status_code == 200
+
+
+async def test_hooks_survive_save_and_load(api: httpx.AsyncClient, sandbox: Sandbox, tmp_path: Path) -> None:
+    hook = (await create(api, headers={"X-Secret": "s3"})).json()["data"]
+    sandbox.save(tmp_path / "state.bin")
+    restored = Sandbox()
+    restored.load(tmp_path / "state.bin")
+    store = restored.store("abc123")
+    async with api_client(restored, store) as client:
+        assert (await client.get(f"/v3/hooks/{hook['id']}")).json()["data"] == hook
+        assert (await create(client, "store/order/updated")).json()["data"]["id"] == hook["id"] + 1
