@@ -1,0 +1,1 @@
+"""bchub: a self-hosted BigCommerce integration hub."""

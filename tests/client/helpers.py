@@ -1,0 +1,85 @@
+"""Building real clients against an in-process sandbox, and network faults the sandbox cannot make."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bchub.bigcommerce import BigCommerceClient, LimiterSettings, RetryPolicy
+from bcsandbox import Sandbox, Store
+from bcsandbox.testing import transport_for
+
+BASE_URL = "http://sandbox.test"
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.001, max_delay_s=0.01, budget_s=10.0)
+FAST_LIMITER = LimiterSettings(jitter_s=0.005, backoff_base_s=0.01, backoff_max_s=0.1)
+
+
+def token_of(store: Store) -> str:
+    return next(iter(store.accounts))
+
+
+def make_client(
+    sandbox: Sandbox,
+    store: Store,
+    *,
+    token: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **options: Any,
+) -> BigCommerceClient:
+    """A real client on ``store``; retries and back-offs shortened so tests stay fast."""
+    options.setdefault("retry", FAST_RETRY)
+    options.setdefault("limiter_settings", FAST_LIMITER)
+    return BigCommerceClient(
+        store.hash,
+        token or token_of(store),
+        base_url=BASE_URL,
+        transport=transport or transport_for(sandbox),
+        **options,
+    )
+
+
+class FailingConnects(httpx.AsyncBaseTransport):
+    """The first ``failures`` requests fail to connect (nothing reaches the sandbox); then pass through."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failures > 0:
+            self.failures -= 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+class IgnoresPage(httpx.AsyncBaseTransport):
+    """A broken proxy in front of the sandbox: it drops the ``page`` query parameter."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        params = [(key, value) for key, value in request.url.params.multi_items() if key != "page"]
+        request.url = request.url.copy_with(params=params)
+        return await self.inner.handle_async_request(request)
+
+
+class Rewrites(httpx.AsyncBaseTransport):
+    """Answers matching requests with a canned response, as a misbehaving proxy would."""
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, path_suffix: str, response: httpx.Response, times: int = 1
+    ) -> None:
+        self.inner = inner
+        self.path_suffix = path_suffix
+        self.response = response
+        self.times = times
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.times > 0 and request.url.path.endswith(self.path_suffix):
+            self.times -= 1
+            return httpx.Response(
+                self.response.status_code, headers=self.response.headers, content=self.response.content, request=request
+            )
+        return await self.inner.handle_async_request(request)
