@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, repositories, encrypted secrets and Alembic migrations."""

@@ -1,0 +1,57 @@
+"""Engines and sessions for any SQLAlchemy URL; SQLite gets its directory, foreign keys and WAL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from bchub.errors import ConfigurationError
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's directory is created (mode 0700) if missing."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"BCHUB_DATABASE_URL is not a SQLAlchemy URL: {url!r} (e.g. sqlite:////path/bchub.db or postgresql+psycopg://…)"
+        ) from None
+    options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        # the API serves requests from a thread pool; each session still uses one connection at a time
+        options["connect_args"] = {"check_same_thread": False}
+        path = _sqlite_file(url)
+        if not parsed.database or parsed.database == ":memory:":
+            options["poolclass"] = StaticPool  # one shared connection, or each would see its own empty database
+        elif path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = create_engine(url, **options)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

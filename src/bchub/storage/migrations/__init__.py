@@ -1,0 +1,1 @@
+"""Alembic environment and revisions; run them with ``bchub.storage.migrate.upgrade``."""
