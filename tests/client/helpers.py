@@ -83,3 +83,21 @@ class Rewrites(httpx.AsyncBaseTransport):
                 self.response.status_code, headers=self.response.headers, content=self.response.content, request=request
             )
         return await self.inner.handle_async_request(request)
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Keeps every response the client received, to check them against the official specs afterwards."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.responses: list[httpx.Response] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        self.responses.append(response)
+        return response
+
+    def operations(self) -> list[tuple[str, str, int]]:
+        return [
+            (response.request.method, response.request.url.path, response.status_code) for response in self.responses
+        ]
