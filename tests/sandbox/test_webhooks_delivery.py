@@ -375,3 +375,30 @@ async def test_control_plane_says_when_no_dispatcher_runs(sandbox: Sandbox) -> N
         response = await client.get("/_sandbox/webhooks/deliveries")
     assert response.status_code == 409
     assert "No webhook dispatcher" in response.json()["title"]
+
+
+async def test_creating_an_order_through_the_api_delivers_order_created(
+    api: httpx.AsyncClient, store: Store, receiver: Receiver, dispatcher: WebhookDispatcher
+) -> None:
+    await subscribe(api, "store/order/created", "https://app.example.com/orders")
+    body = {
+        "billing_address": {
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "street_1": "123 Main Street",
+            "city": "Austin",
+            "state": "Texas",
+            "zip": "78751",
+            "country": "United States",
+            "country_iso2": "US",
+            "email": "janedoe@example.com",
+        },
+        "products": [{"name": "Mug", "quantity": 1, "price_ex_tax": 45, "price_inc_tax": 50}],
+    }
+    created = await api.post("/v2/orders", json=body)
+    assert created.status_code in (200, 201), created.text
+    await dispatcher.aflush()
+    [delivery] = receiver.received
+    assert delivery.payload["scope"] == "store/order/created"
+    assert delivery.payload["data"] == {"type": "order", "id": created.json()["id"]}
+    assert delivery.payload["store_id"] == str(store.store_id)
