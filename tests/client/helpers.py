@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 
 from bchub.bigcommerce import BigCommerceClient, LimiterSettings, RetryPolicy
 from bcsandbox import Sandbox, Store
 from bcsandbox.testing import transport_for
+from tests.support.conformance import assert_conforms, spec_covers
 
 BASE_URL = "http://sandbox.test"
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.001, max_delay_s=0.01, budget_s=10.0)
@@ -101,3 +103,38 @@ class Recording(httpx.AsyncBaseTransport):
         return [
             (response.request.method, response.request.url.path, response.status_code) for response in self.responses
         ]
+
+
+def _without_consignments(body: Any) -> Any:
+    if isinstance(body, dict) and "billing_address" in body:
+        return {key: value for key, value in body.items() if key != "consignments"}
+    if isinstance(body, list):
+        return [_without_consignments(item) for item in body]
+    return body
+
+
+def check_conformance(response: httpx.Response) -> None:
+    """``assert_conforms`` where the official specs can judge the response.
+
+    Skipped: operations in no spec here (brands, categories), and error statuses the spec does
+    not list for the operation. A 204 must have an empty body
+    (the orders spec writes its 204s as ``content: {}``, which openapi-core cannot read). An
+    order's ``consignments`` is taken out first: the spec's ``oneOf`` there matches every value
+    twice, so no response can pass; the client's models check that part instead.
+    """
+    if not spec_covers(response.request):
+        return
+    if response.status_code == 204:
+        assert response.content == b""
+        return
+    if "/v2/orders" in response.request.url.path and response.content:
+        body = _without_consignments(orjson.loads(response.content))
+        headers = {key: value for key, value in response.headers.items() if key.lower() != "content-length"}
+        response = httpx.Response(
+            response.status_code, headers=headers, content=orjson.dumps(body), request=response.request
+        )
+    try:
+        assert_conforms(response)
+    except AssertionError as error:
+        if response.status_code < 400 or "Unknown response http status" not in str(error):
+            raise  # an error status the spec does not list for this operation is not judged

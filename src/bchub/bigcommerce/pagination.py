@@ -9,12 +9,14 @@ memory stays at a few pages.
   the lower bound (one request when the list is empty).
 - V2 has no totals and ends with ``204 No Content`` or ``[]``. A short first page ends the list
   at once (one request: the bound for N < 250). Only when page 1 is full do we ask the count
-  endpoint (e.g. ``/v2/orders/count``) to plan the rest concurrently; if the planned last page
-  is itself full, pages continue one by one until a short or empty one, so orders created
-  meanwhile are not missed. Requests: ``ceil(N/250) + 1``, or ``+ 2`` when N is an exact
-  multiple of 250. Paging sequentially instead costs ``ceil(N/250) + 1`` only at exact
-  multiples, but one round trip per page; the count buys concurrency for one request.
-  Without a count endpoint, V2 pages are read one by one.
+  endpoint (e.g. ``/v2/orders/count``) to plan the rest concurrently. When N is an exact
+  multiple of 250 the last planned page is full, and a full page cannot tell "the end" from
+  "more arrived since the count", so the sweep includes one page past it (an empty ``204``
+  normally). If the final page read is still full, pages continue one by one until a short or
+  empty one, so orders created meanwhile are not missed. Requests: ``ceil(N/250) + 1``, or
+  ``+ 2`` at exact multiples of 250 (1 for N < 250). Paging sequentially costs
+  ``ceil(N/250)``, ``+ 1`` at exact multiples, but one round trip per page: the count buys
+  concurrency for one request. Without a count endpoint, V2 pages are read one by one.
 
 Guards: a page that reports a different page number than the one asked for, or that repeats
 the previous page's first item, raises ``PaginationError`` (a server or proxy ignoring ``page``
@@ -250,7 +252,10 @@ async def iterate_v2(
     if len(previous.items) < limit:
         return
     if count_path is not None:
-        last = math.ceil(await count_v2(api, count_path, params) / limit)
+        total = await count_v2(api, count_path, params)
+        # at an exact multiple the planned last page is full, which alone cannot tell "done" from
+        # "more arrived since the count": read one page past it in the same concurrent sweep
+        last = math.ceil(total / limit) + (1 if total % limit == 0 else 0)
         _check_cap(last, settings, path)
         async for page in in_order(fetch, range(2, last + 1), settings.concurrency):
             _check_advance(previous, page, path)
