@@ -138,7 +138,13 @@ class Store:
         return account
 
     def revoke(self, access_token: str) -> bool:
-        return self.accounts.pop(access_token, None) is not None
+        """Delete an API account; its webhooks go with it once no token of that client is left."""
+        account = self.accounts.pop(access_token, None)
+        if account is None:
+            return False
+        if not any(other.client_id == account.client_id for other in self.accounts.values()):
+            self.hooks.delete_for_client(account.client_id)
+        return True
 
     def set_plan(self, plan: str) -> None:
         if plan not in PLAN_QUOTAS:

@@ -112,3 +112,21 @@ def test_state_survives_save_and_load(tmp_path: Path) -> None:
     assert "tok-keep" in restored.accounts
     assert restored.info.profile()["admin_email"] == "me@example.com"
     assert restored.sandbox is second
+
+
+async def test_revoking_the_last_token_of_a_client_deletes_its_hooks(sandbox: Sandbox) -> None:
+    store = sandbox.create_store("hk1")
+    account = store.add_account("store_v2_orders", client_id="client-a")
+    other = store.add_account("store_v2_orders", client_id="client-a")
+    async with httpx.AsyncClient(transport=transport_for(sandbox), base_url="http://sandbox.test") as client:
+        created = await client.post(
+            "/stores/hk1/v3/hooks",
+            headers={"X-Auth-Token": account.access_token},
+            json={"scope": "store/order/created", "destination": "https://example.com/hook"},
+        )
+        assert created.status_code == 200
+        store.revoke(account.access_token)
+        listed = await client.get("/stores/hk1/v3/hooks", headers={"X-Auth-Token": other.access_token})
+        assert len(listed.json()["data"]) == 1  # another token of the same client remains
+        store.revoke(other.access_token)
+    assert store.hooks.for_client("client-a") == []
