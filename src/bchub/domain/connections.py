@@ -65,6 +65,7 @@ class Connection:
     client_id: str | None = None
     client_secret: Secret | None = None
     store_url: str | None = None
+    store_name: str | None = None  # as /v2/store last named it
     enabled: bool = True
     health: Health = field(default_factory=Health)
     scopes: frozenset[str] | None = None  # granted scopes, known for OAuth installs

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bchub.domain.connections import Role
+from bchub.domain.connections import Connection, Role
 from bchub.errors import InputError
 
 PRODUCTS = "store_v2_products"
@@ -116,6 +116,15 @@ def enabled_operations(role: Role, chosen: Iterable[str] | None = None) -> list[
         for operation in OPERATIONS
         if role.includes(operation.role) and (keys is None or operation.key in keys)
     ]
+
+
+OPERATIONS_SETTING = "operations"  # a connection setting: the operation keys to enable (default: all)
+
+
+def connection_operations(connection: Connection) -> list[Operation]:
+    """The operations enabled for ``connection``: its role's, narrowed by its ``operations`` setting."""
+    chosen = connection.settings.get(OPERATIONS_SETTING)
+    return enabled_operations(connection.role, chosen if isinstance(chosen, list) else None)
 
 
 def needs_of(operations: Iterable[Operation]) -> list[ScopeNeed]:

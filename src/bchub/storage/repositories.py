@@ -136,6 +136,7 @@ class ConnectionRepository:
         row.client_id = connection.client_id
         row.client_secret_encrypted, row.client_secret_hint = self._encrypt(connection.client_secret)
         row.store_url = connection.store_url
+        row.store_name = connection.store_name
         row.enabled = connection.enabled
         row.health_status = connection.health.status.value
         row.health_reason = connection.health.reason
@@ -164,6 +165,7 @@ class ConnectionRepository:
                 row.client_secret_encrypted, row.client_secret_hint, label.format("client secret")
             ),
             store_url=row.store_url,
+            store_name=row.store_name,
             enabled=row.enabled,
             health=Health(HealthStatus(row.health_status), row.health_reason, row.health_checked_at),
             scopes=None if row.scopes is None else frozenset(row.scopes.split()),

@@ -57,6 +57,7 @@ class ConnectionRow(Base):
     client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     client_secret_hint: Mapped[str | None] = mapped_column(String(8))
     store_url: Mapped[str | None] = mapped_column(String(500))
+    store_name: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     health_status: Mapped[str] = mapped_column(String(32), default="unknown")
     health_reason: Mapped[str | None] = mapped_column(Text)

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("client_secret_encrypted", sa.Text(), nullable=True),
         sa.Column("client_secret_hint", sa.String(length=8), nullable=True),
         sa.Column("store_url", sa.String(length=500), nullable=True),
+        sa.Column("store_name", sa.String(length=255), nullable=True),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("health_status", sa.String(length=32), nullable=False),
         sa.Column("health_reason", sa.Text(), nullable=True),

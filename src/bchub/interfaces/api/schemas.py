@@ -1,0 +1,121 @@
+"""Request and response bodies of ``/api/v1/connections``.
+
+Secrets come in as ``SecretStr`` (never echoed, not even in a validation error) and go out only
+as their hint, ``****abcd``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from bchub.domain.connections import Role
+from bchub.sync.connections import CredentialInput
+
+
+class CredentialFields(BaseModel):
+    """Any combination of the forms people hold BigCommerce credentials in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store_hash: str | None = Field(None, description="A bare store hash, e.g. abc123.")
+    api_path: str | None = Field(None, description="https://api.bigcommerce.com/stores/<hash>/v3/")
+    store_url: str | None = Field(None, description="Storefront or control-panel URL.")
+    credentials_file: SecretStr | None = Field(None, description="The text of the credentials .txt file.")
+    key: SecretStr | None = Field(None, description="ClientID:AccessToken")
+    access_token: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+    def credentials(self) -> CredentialInput:
+        def plain(value: SecretStr | None) -> str | None:
+            return value.get_secret_value() if value is not None else None
+
+        return CredentialInput(
+            store_hash=self.store_hash,
+            api_path=self.api_path,
+            store_url=self.store_url,
+            credentials_file=plain(self.credentials_file),
+            key=plain(self.key),
+            access_token=plain(self.access_token),
+            client_id=self.client_id,
+            client_secret=plain(self.client_secret),
+        )
+
+
+class ConnectionCreate(CredentialFields):
+    name: str | None = Field(None, description="Default: the credentials file's NAME, else store-<hash>.")
+    role: Role = Role.MERCHANT
+    enabled: bool = True
+    operations: list[str] | None = Field(None, description="Operation keys to enable; default all of the role's.")
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConnectionUpdate(CredentialFields):
+    name: str | None = None
+    role: Role | None = None
+    enabled: bool | None = None
+    operations: list[str] | None = Field(None, description="[] enables every operation of the role again.")
+    settings: dict[str, Any] | None = Field(None, description="Merged into the current settings; null removes a key.")
+
+
+class HealthOut(BaseModel):
+    status: str
+    reason: str | None
+    checked_at: str | None
+
+
+class ConnectionOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    store_hash: str
+    store_name: str | None
+    store_url: str | None
+    auth_type: str
+    enabled: bool
+    paused: bool
+    health: HealthOut
+    access_token: str | None = Field(description="Only the last four characters, e.g. ****abcd.")
+    client_id: str | None
+    client_secret: str | None = Field(description="Only the last four characters.")
+    scopes: list[str] | None
+    operations: list[str]
+    settings: dict[str, Any]
+    created_at: str | None
+    updated_at: str | None
+
+
+class ProblemOut(BaseModel):
+    kind: str
+    message: str
+    fix: str
+
+
+class MissingScopeOut(BaseModel):
+    scope: str
+    access: str
+    label: str
+    blocks: list[str]
+
+
+class ScopeCheckOut(BaseModel):
+    scope: str
+    granted: bool | None
+    evidence: str
+
+
+class TestOut(BaseModel):
+    passed: bool
+    headline: str
+    connection: str
+    store_hash: str
+    store_name: str | None
+    plan: str | None
+    api_url: str
+    problems: list[ProblemOut]
+    missing_scopes: list[MissingScopeOut]
+    scope_fix: str | None
+    checks: list[ScopeCheckOut]
+    requests_sent: int

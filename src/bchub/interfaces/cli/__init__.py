@@ -1,0 +1,1 @@
+"""The ``bchub`` command line (Typer + Rich)."""

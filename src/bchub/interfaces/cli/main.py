@@ -1,0 +1,58 @@
+"""``bchub``: the command-line entry point (``pyproject.toml`` points the console script here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from bchub.interfaces.api.app import create_api, install_access_log_redaction
+from bchub.interfaces.cli import connections, secrets
+from bchub.interfaces.cli.common import configure_logging, hub_session, state_of
+from bchub.storage import migrate
+
+app = typer.Typer(
+    help="bchub: a self-hosted BigCommerce integration hub.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold tokens
+)
+app.add_typer(connections.app, name="connections")
+app.add_typer(secrets.app, name="secrets")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Settings file (TOML); default $BCHUB_CONFIG or ~/.config/bchub/config.toml."),
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log more (-v info, -vv debug).")] = 0,
+) -> None:
+    """Settings come from BCHUB_* variables and an optional TOML file."""
+    configure_logging(verbose)
+    state = state_of(ctx)
+    if config is not None:
+        state.config_file = config
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the REST API and the BigCommerce app callbacks."""
+    with hub_session(ctx) as hub:
+        install_access_log_redaction()
+        uvicorn.run(create_api(hub), host=host, port=port, log_level="info")
+
+
+@app.command("migrate")
+def migrate_database(ctx: typer.Context) -> None:
+    """Bring the database schema up to date (also done automatically when bchub starts)."""
+    with hub_session(ctx) as hub:
+        migrate.upgrade(hub.engine)
+        state_of(ctx).out.print(f"Database at revision {migrate.current_revision(hub.engine)}.", markup=False)

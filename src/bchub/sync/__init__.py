@@ -1,0 +1,1 @@
+"""Operations: one module (or package) per verb, each using the client and the repositories."""
