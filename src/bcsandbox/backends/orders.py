@@ -364,6 +364,18 @@ class LineOption:
     display_value: str
     value: str
     type: str
+    display_style: str = ""
+
+
+# V3 option types → the V2 line item's ``display_style``
+OPTION_STYLES = {
+    "radio_buttons": "Radio",
+    "rectangles": "Rectangle",
+    "dropdown": "Drop-down",
+    "swatch": "Swatch",
+    "product_list": "Pick list",
+    "product_list_with_images": "Pick list",
+}
 
 
 @dataclass
@@ -1054,8 +1066,7 @@ class OrdersBackend:
             price_inc_tax=ZERO,
             quantity=quantity,
         )
-        _copy_catalog_fields(line, product, variant)
-        line.options = [self._line_option(value) for value in (variant or {}).get("option_values") or []]
+        self._copy_catalog_fields(line, product, variant)
         self._apply_line_overrides(line, entry, prefix)
         return line
 
@@ -1102,15 +1113,32 @@ class OrdersBackend:
             )
         return next(iter(variants), None)
 
-    def _line_option(self, value: JsonObject) -> LineOption:
-        name = str(value.get("option_display_name", ""))
+    def _copy_catalog_fields(self, line: Line, product: JsonObject, variant: JsonObject | None) -> None:
+        """What a catalog line takes from the catalog: fields, brand name and the variant's options."""
+        _copy_catalog_fields(line, product, variant)
+        line.brand = self._brand_name(product)
+        option_types = {int(option["id"]): str(option.get("type", "")) for option in product.get("options") or []}
+        line.options = [self._line_option(value, option_types) for value in (variant or {}).get("option_values") or []]
+
+    def _brand_name(self, product: JsonObject) -> str:
+        brand_id = product.get("brand_id")
+        if not brand_id:
+            return ""
+        try:
+            return str(self.store.catalog.brand(int(brand_id)).get("name", ""))
+        except ApiError:
+            return ""  # the brand was deleted after the product named it
+
+    def _line_option(self, value: JsonObject, option_types: dict[int, str]) -> LineOption:
+        option_id = int(value.get("option_id", 0))
         return LineOption(
             id=self._new_id("option"),
-            option_id=int(value.get("option_id", 0)),
-            display_name=name,
+            option_id=option_id,
+            display_name=str(value.get("option_display_name", "")),
             display_value=str(value.get("label", "")),
             value=str(value.get("id", "")),
-            type="Multiple choice",
+            type="Swatch" if option_types.get(option_id) == "swatch" else "Multiple choice",
+            display_style=OPTION_STYLES.get(option_types.get(option_id, ""), ""),
         )
 
     # -- fees ---------------------------------------------------------------------------------
@@ -1320,8 +1348,7 @@ class OrdersBackend:
             raise unprocessable(f"The product with id {line.product_id} no longer exists in the catalog.")
         variant = self._choose_variant(product, entry, prefix)
         line.variant_id = int(variant["id"]) if variant else 0
-        _copy_catalog_fields(line, product, variant)
-        line.options = [self._line_option(value) for value in (variant or {}).get("option_values") or []]
+        self._copy_catalog_fields(line, product, variant)
 
     def _update_pickups(self, order: Order, consignments: JsonObject) -> None:
         check_fields(consignments, ("pickups",), ("shipping", "downloads", "email"), "consignments.")
@@ -1717,12 +1744,12 @@ def _copy_catalog_fields(line: Line, product: JsonObject, variant: JsonObject | 
     line.upc = str(_first(own.get("upc") or None, product.get("upc"), ""))
     line.type = "digital" if product.get("type") == "digital" else "physical"
     line.base_price = line.price_ex_tax = line.price_inc_tax = price
-    line.base_cost_price = money(_first(own.get("cost_price"), product.get("cost_price"), 0), "cost_price")
+    # a variant cost of 0 means "not set" (the catalog renders unset variant costs as 0)
+    line.base_cost_price = money(_first(own.get("cost_price") or None, product.get("cost_price"), 0), "cost_price")
     line.weight = money(_first(own.get("calculated_weight"), own.get("weight"), product.get("weight"), 0), "weight")
     for dimension in ("width", "height", "depth"):
         setattr(line, dimension, money(_first(own.get(dimension), product.get(dimension), 0), dimension))
-    line.bin_picking_number = str(_first(own.get("bin_picking_number"), product.get("bin_picking_number"), ""))
-    line.brand = str(product.get("brand_name") or "")
+    line.bin_picking_number = str(_first(own.get("bin_picking_number") or None, product.get("bin_picking_number"), ""))
 
 
 def _fee_costs(given: dict[str, Decimal | None], prefix: str) -> tuple[Decimal, Decimal]:
@@ -1917,7 +1944,7 @@ def render_line_option(line: Line, option: LineOption) -> JsonObject:
         "value": option.value,
         "type": option.type,
         "name": option.display_name,
-        "display_style": "",
+        "display_style": option.display_style,
     }
 
 
