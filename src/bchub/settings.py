@@ -23,8 +23,9 @@ CONFIG_ENV = "BCHUB_CONFIG"
 
 
 def _xdg(variable: str, fallback: str, env: Mapping[str, str]) -> Path:
-    base = env.get(variable) or str(Path.home() / fallback)
-    return Path(base).expanduser() / "bchub"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    base = Path(env[variable]) if env.get(variable) else home / fallback
+    return base.expanduser() / "bchub"
 
 
 def default_data_dir(env: Mapping[str, str] | None = None) -> Path:

@@ -1,4 +1,4 @@
-"""Engines and sessions for any SQLAlchemy URL; SQLite gets its directory, foreign keys and WAL."""
+"""Engines and sessions for any SQLAlchemy URL; SQLite gets its directory, foreign keys and a busy timeout."""
 
 from __future__ import annotations
 

@@ -25,11 +25,12 @@ def utc_now() -> datetime:
 class StoredSecret(Secret):
     """A secret read from the database: decrypted on first ``reveal()``, written back unchanged."""
 
-    __slots__ = ("ciphertext",)
+    __slots__ = ("ciphertext", "last_chars")
 
-    def __init__(self, ciphertext: str, hint: str, box: BoxProvider, what: str) -> None:
-        super().__init__(load=lambda: box().decrypt(ciphertext, what), hint=hint)
+    def __init__(self, ciphertext: str, last_chars: str | None, box: BoxProvider, what: str) -> None:
+        super().__init__(load=lambda: box().decrypt(ciphertext, what), hint="****" + (last_chars or ""))
         self.ciphertext = ciphertext
+        self.last_chars = last_chars
 
 
 class ConnectionRepository:
@@ -122,7 +123,7 @@ class ConnectionRepository:
         if secret is None:
             return None, None
         if isinstance(secret, StoredSecret):
-            return secret.ciphertext, secret.hint
+            return secret.ciphertext, secret.last_chars
         plain = secret.reveal()
         shown = mask(plain)
         return self._box().encrypt(plain), (shown[-HINT_CHARS:] if shown != "****" else None)
@@ -145,11 +146,10 @@ class ConnectionRepository:
         row.settings = dict(connection.settings)
         row.updated_at = now
 
-    def _secret(self, ciphertext: str | None, hint: str | None, what: str) -> StoredSecret | None:
+    def _secret(self, ciphertext: str | None, last_chars: str | None, what: str) -> StoredSecret | None:
         if ciphertext is None:
             return None
-        shown = "****" + hint if hint else "****"
-        return StoredSecret(ciphertext, shown, self._box, what)
+        return StoredSecret(ciphertext, last_chars, self._box, what)
 
     def _to_domain(self, row: ConnectionRow) -> Connection:
         label = f"the {{}} of connection {row.name!r}"

@@ -209,15 +209,37 @@ READ_PROBES: dict[str, tuple[str, Probe]] = {
     INFORMATION: ("GET /v2/store", lambda client: client.store.info()),
 }
 
-# Writes that cannot change anything; see the module docstring.
-WRITE_PROBES: dict[str, tuple[str, Probe]] = {
-    ORDERS: ("PUT /v2/orders/0", lambda client: client.request("PUT", "/v2/orders/0", json={})),
-    PRODUCTS: ("PUT /v3/catalog/products/0", lambda client: client.request("PUT", "/v3/catalog/products/0", json={})),
-    INVENTORY: (
+
+@dataclass(frozen=True)
+class WriteProbe:
+    """A write that cannot change anything, and the answers that prove its scope is granted.
+
+    404 proves it only where the route certainly exists and the *target* is what is missing (an
+    id of 0); elsewhere a 404 means something else (wrong URL) and is not taken as proof.
+    """
+
+    evidence: str
+    send: Probe
+    proves: frozenset[int]
+
+
+WRITE_PROBES: dict[str, WriteProbe] = {
+    ORDERS: WriteProbe(
+        "PUT /v2/orders/0",
+        lambda client: client.request("PUT", "/v2/orders/0", json={}),
+        frozenset({400, 404, 422}),
+    ),
+    PRODUCTS: WriteProbe(
+        "PUT /v3/catalog/products/0",
+        lambda client: client.request("PUT", "/v3/catalog/products/0", json={}),
+        frozenset({400, 404, 422}),
+    ),
+    INVENTORY: WriteProbe(
         "PUT /v3/inventory/adjustments/absolute with no items",
         lambda client: client.request(
             "PUT", "/v3/inventory/adjustments/absolute", json={"reason": "bchub scope check", "items": []}
         ),
+        frozenset({400, 422}),
     ),
 }
 
@@ -304,17 +326,17 @@ class Prober:
             return ScopeCheck(need, granted, "scopes granted at app install")
         if need.scope not in WRITE_PROBES:
             return ScopeCheck(need, None, "no write exists that proves this scope without changing the store")
-        evidence, probe = WRITE_PROBES[need.scope]
+        probe = WRITE_PROBES[need.scope]
         try:
-            await probe(self.client)
+            await probe.send(self.client)
         except ScopeMissing:
-            return ScopeCheck(need, False, f"{evidence} → 403")
+            return ScopeCheck(need, False, f"{probe.evidence} → 403")
         except BigCommerceError as error:
-            if error.status in (400, 404, 409, 422):
-                # the scope check passed and the request reached the (absent) target
-                return ScopeCheck(need, True, f"{evidence} → {error.status}, nothing changed")
+            if error.status in probe.proves:
+                # the scope check passed and the request reached its (absent or empty) target
+                return ScopeCheck(need, True, f"{probe.evidence} → {error.status}, nothing changed")
             raise self._fail(error, store_call=False) from None
-        return ScopeCheck(need, True, f"{evidence} → accepted, nothing to change")
+        return ScopeCheck(need, True, f"{probe.evidence} → accepted, nothing to change")
 
 
 def no_token_report(connection: Connection, api_url: str) -> TestReport:
