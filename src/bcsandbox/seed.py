@@ -22,7 +22,7 @@ DEMO_ORDERS = 12  # shopper orders on the merchant store
 MERCHANT_HASH = "mrch001"
 VENDOR_HASHES = ("vnd0001", "vnd0002")
 
-_VENDOR_PROFILES = (
+_VENDOR_PROFILES: tuple[dict[str, Any], ...] = (
     {
         "name": "Northwind Apparel (vendor)",
         "prefix": "NWA",
