@@ -197,6 +197,7 @@ class ProductInput(InputModel):
 
 
 class OptionValueInput(InputModel):
+    id: int | None = None  # an existing value, when updating an option
     label: str
     sort_order: int | None = None
     is_default: bool | None = None

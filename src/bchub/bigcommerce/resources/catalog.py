@@ -81,9 +81,13 @@ class CatalogService(Service):
         )
         return parse(Product, response.data(), response)
 
-    async def create_product(self, product: Body) -> Product:
-        """Create one product, with inline ``variants`` and ``custom_fields`` if given (one request)."""
-        response = await self._api.request("POST", "/v3/catalog/products", json=as_payload(product))
+    async def create_product(self, product: Body, *, include: Iterable[str] = DEFAULT_PRODUCT_INCLUDE) -> Product:
+        """Create one product, with inline ``variants`` and ``custom_fields`` if given (one request).
+
+        ``include`` asks for the created sub-resources in the response, as on reads.
+        """
+        params = {"include": joined(include)}
+        response = await self._api.request("POST", "/v3/catalog/products", params=params, json=as_payload(product))
         return parse(Product, response.data(), response)
 
     async def update_product(self, product_id: int, changes: Body) -> Product:
