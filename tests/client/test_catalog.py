@@ -104,6 +104,7 @@ async def test_list_brings_variants_and_custom_fields_inline(
     assert all(len(product.variants) == 3 and len(product.custom_fields) == 1 for product in products)
     assert checked.requests_sent == 1
     ((method, query, _),) = product_calls(sandbox, store)
+    assert method == "GET"
     assert "include=variants%2Ccustom_fields" in query or "include=variants,custom_fields" in query
     assert "limit=250" in query
 
