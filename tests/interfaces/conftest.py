@@ -19,8 +19,6 @@ hub = hub_fixtures.hub
 hub_settings = hub_fixtures.hub_settings
 secrets_guard = guard_fixtures.secrets_guard
 
-Invoke = Callable[..., "object"]
-
 
 def credentials_file(store: Store, directory: Path) -> Path:
     """The .txt file the control panel downloads for the store's first API account."""

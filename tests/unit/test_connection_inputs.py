@@ -56,6 +56,15 @@ def test_api_path(api_path: str) -> None:
     assert resolve(api_path=api_path) == ("wyiiub56c0", None)
 
 
+def test_api_path_at_the_configured_api_url() -> None:
+    given = CredentialInput(api_path="http://127.0.0.1:8765/stores/mrch001/v3/")
+    assert resolve_credentials(given, "http://127.0.0.1:8765").store_hash == "mrch001"
+    with pytest.raises(InputError, match="API path"):
+        resolve_credentials(given)  # elsewhere only api.bigcommerce.com paths are API paths
+    with pytest.raises(InputError, match="API path"):
+        resolve_credentials(given, "http://127.0.0.1:9999")
+
+
 @pytest.mark.parametrize(
     "store_url",
     [

@@ -153,8 +153,20 @@ def _key_parts(text: str) -> tuple[str, str]:
         raise InputError(f"the key: {exc}") from None
 
 
-def resolve_credentials(given: CredentialInput) -> ResolvedCredentials:
-    """Reduce every form given to single values; conflicts and malformed inputs raise ``InputError``."""
+def _as_bigcommerce_api_path(text: str, api_url: str | None) -> str:
+    """An API path at the configured API URL (e.g. a local bcsandbox), rewritten to BigCommerce's host."""
+    value = text.strip()
+    if api_url and value.lower().startswith(api_url.lower().rstrip("/") + "/stores/"):
+        return "https://api.bigcommerce.com" + value[len(api_url.rstrip("/")) :]
+    return value
+
+
+def resolve_credentials(given: CredentialInput, api_url: str | None = None) -> ResolvedCredentials:
+    """Reduce every form given to single values; conflicts and malformed inputs raise ``InputError``.
+
+    ``api_url`` is the API the hub talks to; an API path on it (not only on api.bigcommerce.com)
+    is accepted, so a bcsandbox's printed API path works as well.
+    """
     store_hash = _Candidates("store hashes")
     token = _Candidates("access tokens", secret=True)
     client_id = _Candidates("client IDs", secret=True)
@@ -166,7 +178,8 @@ def resolve_credentials(given: CredentialInput) -> ResolvedCredentials:
         store_hash.add("the store hash", _hash_from("the store hash", parse_store_hash, given.store_hash))
     if given.api_path:
         store_hash.add(
-            f"the API path ({given.api_path.strip()})", _hash_from("the API path", parse_api_path, given.api_path)
+            f"the API path ({given.api_path.strip()})",
+            _hash_from("the API path", parse_api_path, _as_bigcommerce_api_path(given.api_path, api_url)),
         )
     if given.store_url:
         store_url = _normalise_store_url(given.store_url)

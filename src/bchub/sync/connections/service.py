@@ -85,6 +85,15 @@ def _settings_with_operations(settings: dict[str, Any], operations: list[str] | 
     return merged
 
 
+def _reference(connection: Connection | str | int) -> str | int:
+    """A stored connection's id, or the name or id given."""
+    if isinstance(connection, Connection):
+        if connection.id is None:
+            raise ValueError("this connection has not been saved yet")
+        return connection.id
+    return connection
+
+
 def _ciphertext(secret: Secret | None) -> str | None:
     return secret.ciphertext if isinstance(secret, StoredSecret) else None
 
@@ -130,7 +139,7 @@ class ConnectionService:
 
     # -- changing -------------------------------------------------------------------------------
     def add(self, new: NewConnection) -> Connection:
-        resolved = resolve_credentials(new.credentials)
+        resolved = resolve_credentials(new.credentials, self._clients.api_url)
         store_hash = require_store_hash(resolved)
         token = require_access_token(resolved)
         with self._repository() as repository:
@@ -162,7 +171,7 @@ class ConnectionService:
         return name
 
     def update(self, reference: str | int, changes: ConnectionChanges) -> Connection:
-        resolved = resolve_credentials(changes.credentials)
+        resolved = resolve_credentials(changes.credentials, self._clients.api_url)
         with self._repository() as repository:
             current = repository.find(reference)
             updated = current
@@ -247,19 +256,15 @@ class ConnectionService:
 
     def mark_needs_attention(self, connection: Connection | str | int, reason: str) -> Connection:
         """Pause the connection's scheduled jobs until a test passes again, saying why."""
-        reference = connection.id if isinstance(connection, Connection) and connection.id is not None else connection
-        assert not isinstance(reference, Connection)
         with self._repository() as repository:
-            current = repository.find(reference)
+            current = repository.find(_reference(connection))
             saved = repository.save(rules.needs_attention(current, reason, self._now()))
         log.warning("connection %r needs attention: %s", saved.name, reason)
         return saved
 
     def is_paused(self, connection: Connection | str | int) -> bool:
         """Whether the connection's scheduled jobs must wait (as stored now, not as the caller last saw it)."""
-        reference = connection.id if isinstance(connection, Connection) and connection.id is not None else connection
-        assert not isinstance(reference, Connection)
-        return rules.is_paused(self.get(reference))
+        return rules.is_paused(self.get(_reference(connection)))
 
     def record_api_error(self, connection: Connection, error: BigCommerceError) -> Connection | None:
         """For jobs: a 401 or 403 marks the connection *needs attention*; other errors are the job's to handle."""
