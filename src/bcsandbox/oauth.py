@@ -418,9 +418,9 @@ class OAuthService:
         with self.sandbox.lock:
             store = self._store(store_hash)
             tokens = _app_tokens(store, client_id)
+            hooks = store.hooks.delete_for_client(client_id)
             for access_token in tokens:
                 store.revoke(access_token)
-            hooks = store.hooks.delete_for_client(client_id)
         return UninstallResult(status, error, len(tokens), len(hooks))
 
     # -- helpers ------------------------------------------------------------------------------
