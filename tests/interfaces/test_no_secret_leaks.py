@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bchub.app import Hub
-from bchub.interfaces.api.app import create_api
+from bchub.interfaces.api.app import RedactCallbackQuery, create_api
 from bchub.interfaces.cli.common import CliState
 from bchub.interfaces.cli.main import app
 from bchub.settings import Settings
@@ -126,3 +126,19 @@ def test_the_guard_catches_leaks(secrets_guard: SecretsGuard) -> None:
     with pytest.raises(AssertionError, match="token leaked in the logs"):
         secrets_guard.check_logs()
     secrets_guard.forget_logs()  # keep the fixture's own teardown check green
+
+
+def test_access_log_masks_install_codes_and_signed_payloads() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/bigcommerce/auth?code=qr6h3thvbvag2ffq&context=stores%2Fabc123", "1.1", 200),
+        None,
+    )
+    assert RedactCallbackQuery().filter(record)
+    assert (
+        record.getMessage() == '127.0.0.1:5000 - "GET /bigcommerce/auth?code=****&context=stores%2Fabc123 HTTP/1.1" 200'
+    )
