@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from bchub.storage import migrate
 from bchub.storage.db import make_engine
-from bchub.storage.tables import Base
+from bchub.storage.schema import metadata
 
 
 def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
@@ -18,7 +18,7 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     assert migrate.current_revision(engine) == migrate.head_revision()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
 
 
 def test_upgrade_is_idempotent_and_downgrade_removes_the_tables(tmp_path: Path) -> None:

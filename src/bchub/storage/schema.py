@@ -1,0 +1,13 @@
+"""The complete schema: importing this module registers every table on ``Base.metadata``.
+
+Table modules are split by area (connections and runs, catalog, orders); Alembic's environment
+and the schema tests import this module so none is forgotten.
+"""
+
+from __future__ import annotations
+
+from bchub.storage import catalog_tables, order_tables, tables
+from bchub.storage.tables import Base
+
+metadata = Base.metadata
+MODULES = (tables, catalog_tables, order_tables)
