@@ -597,9 +597,9 @@ def text_predicate(op: str, wanted: Any) -> Predicate:
     """Text compares case-insensitively, as the store's collation does."""
     if op == "like":
         return compare(op, wanted)
-    if op in ("in", "not_in"):
-        return compare(op, [str(item).casefold() for item in wanted])
-    return compare(op, str(wanted).casefold())
+    folded = [str(item).casefold() for item in wanted] if op in ("in", "not_in") else str(wanted).casefold()
+    test = compare(op, folded)
+    return lambda value: test(str(value).casefold() if value is not None else None)
 
 
 def date_predicate(op: str, wanted: str) -> Predicate:
@@ -1628,7 +1628,7 @@ class CatalogBackend:
         """``PUT …/options/{id}/values/{id}``."""
         option = self.product_option(product_id, option_id)
         value = self.option_value(product_id, option_id, value_id)
-        errors = _option_value_errors([body], creating=False)
+        errors = _option_value_errors([{**body, "id": value_id}], creating=False)
         reject_invalid({key.removeprefix("option_values.0."): text for key, text in errors.items()})
         labels = [other["label"] for other in option["option_values"] if other["id"] != value_id]
         _check_labels([*labels, body.get("label", value["label"])])
@@ -2105,6 +2105,10 @@ def _inline_shape_errors(plan: list[tuple[JsonObject, list[tuple[str, str]]]]) -
         if combination in combinations:
             errors[f"variants.{index}.option_values"] = "Two variants have the same option values."
         combinations.add(combination)
+    for name in expected:
+        labels = {label for pairs in (pairs for _, pairs in plan) for option, label in pairs if option == name}
+        if len(labels) > MAX_OPTION_VALUES:
+            errors["variants"] = f"The option '{name}' would have more than {MAX_OPTION_VALUES} values."
     return errors
 
 
