@@ -1,0 +1,108 @@
+"""Running one operation for one connection as a recorded run.
+
+``execute`` opens the run, gives the operation an ``OperationRun`` to report item outcomes
+into, and closes the run with its status and the API requests it spent. It is where errors are
+classified for every operation alike: a 401/403 marks the connection *needs attention*; anything
+else that stops the run ends it ``failed`` with the reason (the job layer decides on retries).
+Item-level failures never stop a run: the operation records them and the run ends ``partial``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bchub.bigcommerce.client import BigCommerceClient
+from bchub.bigcommerce.errors import BigCommerceError
+from bchub.domain.connections import Connection
+from bchub.domain.runs import ItemOutcome, Run, RunStatus, Tally, Trigger
+from bchub.errors import HubError, PermanentError
+from bchub.storage.runs import RunRepository
+from bchub.sync.connections.service import ClientFactory, ConnectionService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OperationRun:
+    """What an operation reports into while it runs."""
+
+    run: Run
+    connection: Connection
+    client: BigCommerceClient
+    sessions: sessionmaker[Session]
+    tally: Tally = field(default_factory=Tally)
+    summary: dict[str, Any] = field(default_factory=dict)  # extra figures for the run's counts
+
+    def record(self, session: Session, item: ItemOutcome) -> None:
+        """Record an item outcome in ``session`` — the transaction that wrote the item's result."""
+        RunRepository(session).record(self.run.id, item)
+        self.tally.add(item.outcome)
+
+
+OperationBody = Callable[[OperationRun], Awaitable[None]]
+
+
+async def execute(
+    operation: str,
+    connection: Connection | str | int,
+    body: OperationBody,
+    *,
+    sessions: sessionmaker[Session],
+    connections: ConnectionService,
+    clients: ClientFactory,
+    trigger: Trigger = Trigger.USER,
+    params: dict[str, Any] | None = None,
+) -> Run:
+    """Run ``body`` for ``connection`` as one recorded run and return the finished run."""
+    current = connections.get(connection) if not isinstance(connection, Connection) else connection
+    assert current.id is not None
+    with sessions.begin() as session:
+        run = RunRepository(session).start(operation, current.id, trigger, params)
+    if current.access_token is None or not current.enabled:
+        why = (
+            "it has no access token (reinstall the app or edit the connection)" if current.enabled else "it is disabled"
+        )
+        return _finish(
+            sessions, run, RunStatus.FAILED, Tally(), {}, 0, f"connection {current.name!r} cannot run: {why}"
+        )
+    async with clients(current.store_hash, current.access_token.reveal()) as client:
+        context = OperationRun(run, current, client, sessions)
+        try:
+            await body(context)
+        except BigCommerceError as exc:
+            connections.record_api_error(current, exc)
+            return _finish(
+                sessions, run, RunStatus.FAILED, context.tally, context.summary, client.requests_sent, str(exc)
+            )
+        except HubError as exc:
+            status = RunStatus.FAILED
+            log.warning(
+                "%s on %r failed%s: %s",
+                operation,
+                current.name,
+                "" if isinstance(exc, PermanentError) else " (retryable)",
+                exc,
+            )
+            return _finish(sessions, run, status, context.tally, context.summary, client.requests_sent, str(exc))
+        return _finish(
+            sessions, run, context.tally.status(), context.tally, context.summary, client.requests_sent, None
+        )
+
+
+def _finish(
+    sessions: sessionmaker[Session],
+    run: Run,
+    status: RunStatus,
+    tally: Tally,
+    summary: dict[str, Any],
+    requests: int,
+    error: str | None,
+) -> Run:
+    counts = {**dict(tally.counts), **summary}
+    with sessions.begin() as session:
+        return RunRepository(session).finish(run.id, status, counts=counts, requests=requests, error=error)
