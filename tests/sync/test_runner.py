@@ -23,15 +23,8 @@ def _add(hub: Hub, store: Store) -> str:
     ).name
 
 
-async def _run(hub: Hub, name: str, body: object) -> object:
-    return await execute(
-        "demo_op",
-        name,
-        body,
-        sessions=hub.sessions,
-        connections=hub.connections,
-        clients=hub.clients,
-    )
+async def _run(hub: Hub, name: str, body: OperationBody) -> Run:
+    return await execute("demo_op", name, body, sessions=hub.sessions, connections=hub.connections, clients=hub.clients)
 
 
 async def test_item_failures_make_the_run_partial_and_requests_are_counted(hub: Hub, store: Store) -> None:
