@@ -64,6 +64,12 @@ def test_examples_from_the_docs() -> None:
     assert parse_datetime("") is None and parse_datetime(None) is None
 
 
+def test_out_of_range_unix_times_are_value_errors() -> None:
+    for value in ("9223372036854775808", 10**18, float("inf")):
+        with pytest.raises(ValueError, match="out of range"):
+            parse_datetime(value)
+
+
 def test_naive_datetimes_are_refused_for_filters() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         format_filter(datetime(2025, 1, 1, 12, 0))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
-from bchub.bigcommerce import BigCommerceClient, InMemoryLimiterBackend, LimiterSettings
+from bchub.bigcommerce import BigCommerceClient, InMemoryLimiterBackend, LimiterBackend, LimiterSettings
 from bchub.bigcommerce.ratelimit import (
     Budget,
     QuotaReading,
@@ -21,6 +24,8 @@ from bcsandbox.faults import FaultRule
 from tests.client.helpers import make_client
 
 pytestmark = pytest.mark.anyio
+
+T = TypeVar("T")
 
 
 def reading(left: int, reset_ms: int = 10_000, quota: int = 150, window_ms: int = 30_000) -> QuotaReading:
@@ -171,6 +176,35 @@ async def test_two_clients_sharing_a_backend_share_the_budget() -> None:
         await asyncio.gather(burst(first, 200), burst(second, 200))
         assert first.stats.rate_limited + second.stats.rate_limited == 0
     assert {entry.status for entry in sandbox.requests(store.hash)} == {200}
+
+
+class JsonStoreBackend(LimiterBackend):
+    """What a Redis backend does, with a dict of JSON strings for the server: read, change, write back."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.lock = asyncio.Lock()  # Redis: WATCH the key, and retry the MULTI/EXEC on a conflict
+
+    async def update(self, key: str, change: Callable[[Budget], T]) -> T:
+        async with self.lock:
+            budget = Budget.from_dict(json.loads(self.values.get(key, "{}")))
+            result = change(budget)
+            self.values[key] = json.dumps(budget.to_dict())
+            return result
+
+
+async def test_a_serializing_backend_shares_the_budget_the_same_way() -> None:
+    sandbox = Sandbox(SandboxSettings(window_ms=300))
+    store = sandbox.create_store("std250", plan="standard")
+    shared = JsonStoreBackend()
+    async with (
+        make_client(sandbox, store, limiter_backend=shared) as first,
+        make_client(sandbox, store, limiter_backend=shared) as second,
+    ):
+        await asyncio.gather(*(client.store.time() for client in (first, second) for _ in range(200)))
+        assert first.stats.rate_limited + second.stats.rate_limited == 0
+    assert {entry.status for entry in sandbox.requests(store.hash)} == {200}
+    assert json.loads(shared.values[first.limiter.key])["quota"] == 150
 
 
 async def test_429_with_headers_waits_for_the_reset_then_succeeds() -> None:

@@ -24,15 +24,22 @@ def parse_datetime(value: object) -> datetime | None:
     if isinstance(value, bool):
         raise ValueError(f"not a date: {value!r}")
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
+        return _from_unix(value)
     if not isinstance(value, str):
         raise ValueError(f"not a date: {value!r}")
     text = value.strip()
     if not text:
         return None
     if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
+        return _from_unix(int(text))
     return _as_utc(_parse_text(text))
+
+
+def _from_unix(seconds: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"Unix time out of range: {seconds!r}") from exc
 
 
 def _parse_text(text: str) -> datetime:
