@@ -82,6 +82,8 @@ async def test_missing_required_fields_is_422_naming_each(api: httpx.AsyncClient
         ("custom_url", {"url": ""}),
         ("images", [{"image_url": "not-a-url"}]),
         ("custom_fields", [{"name": "n"}]),
+        ("date_last_imported", "100000000000000000"),
+        ("preorder_release_date", "soon"),
     ],
 )
 async def test_invalid_field_is_422(api: httpx.AsyncClient, field: str, value: object) -> None:
@@ -334,6 +336,22 @@ async def test_update_errors(api: httpx.AsyncClient) -> None:
     assert keep.status_code == 200
 
 
+async def test_update_with_unknown_nested_ids_is_422(api: httpx.AsyncClient) -> None:
+    product = await create(api, product_body("Box", "BOX"))
+    for name in ("images", "videos", "bulk_pricing_rules", "custom_fields"):
+        response = await api.put(f"/v3/catalog/products/{product['id']}", json={name: [{"id": 4321}]})
+        assert response.status_code == 422, name
+        assert_conforms(response)
+        assert f"{name}.0.id" in response.json()["errors"]
+
+
+async def test_a_given_custom_url_is_customized(api: httpx.AsyncClient) -> None:
+    product = await create(api, product_body("Box", "BOX", custom_url={"url": "/the-box/"}))
+    assert product["custom_url"] == {"url": "/the-box/", "is_customized": True}
+    renamed = (await api.put(f"/v3/catalog/products/{product['id']}", json={"name": "Crate"})).json()["data"]
+    assert renamed["custom_url"]["url"] == "/the-box/"
+
+
 async def test_update_upserts_custom_fields_and_images(api: httpx.AsyncClient) -> None:
     product = await create(api, product_body("Box", "BOX", custom_fields=[{"name": "A", "value": "1"}]))
     fields = (await api.get(f"/v3/catalog/products/{product['id']}/custom-fields")).json()["data"]
@@ -545,6 +563,8 @@ async def test_bad_filter_sort_or_direction_is_400(api: httpx.AsyncClient) -> No
         "price=cheap",
         "is_visible=maybe",
         "date_modified:min=yesterday",
+        "date_modified:max=100000000000000000",
+        "date_modified=9223372036854775808",
         "sort=color",
         "direction=up",
     ):

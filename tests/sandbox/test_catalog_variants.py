@@ -238,6 +238,20 @@ async def test_base_variant_sku_is_the_product_sku(api: httpx.AsyncClient) -> No
     assert (await api.post("/v3/catalog/products", json=product_body("Another", "BOWL"))).status_code == 200
 
 
+async def test_prices_written_through_a_base_variant_are_the_products(api: httpx.AsyncClient, sandbox: Sandbox) -> None:
+    product = await create(api, product_body("Bowl", "BOWL", price=10))
+    log = EventLog(sandbox)
+    response = await api.put(
+        "/v3/catalog/variants", json=[{"id": product["base_variant_id"], "price": 14, "weight": 2}]
+    )
+    assert response.status_code == 200
+    base = response.json()["data"][0]
+    assert (base["price"], base["calculated_price"], base["calculated_weight"]) == (None, 14, 2)
+    refreshed = (await api.get(f"/v3/catalog/products/{product['id']}")).json()["data"]
+    assert (refreshed["price"], refreshed["calculated_price"], refreshed["weight"]) == (14, 14, 2)
+    assert log.scoped("store/product/updated") == [{"type": "product", "id": product["id"]}]
+
+
 async def test_variant_stock_update_emits_the_sku_inventory_event(api: httpx.AsyncClient, sandbox: Sandbox) -> None:
     product = await create(api, variant_body("Shirt", "SH"))
     red = product["variants"][0]
@@ -355,6 +369,21 @@ async def test_invalid_batch_is_422_with_batch_errors_and_writes_nothing(api: ht
     assert unchanged["price"] is None
     empty = await api.put("/v3/catalog/variants", json=[])
     assert empty.status_code == 422
+
+
+async def test_two_batch_items_cannot_create_one_combination(api: httpx.AsyncClient) -> None:
+    product = await create(api, variant_body("Shirt", "SH", ("Red",)))
+    option = product["options"][0]
+    url = f"/v3/catalog/products/{product['id']}/options/{option['id']}/values"
+    green = (await api.post(url, json={"label": "Green", "sort_order": 1})).json()["data"]
+    values = [{"id": green["id"], "option_id": option["id"]}]
+    body = [
+        {"product_id": product["id"], "sku": "SH-G1", "option_values": values},
+        {"product_id": product["id"], "sku": "SH-G2", "option_values": values},
+    ]
+    response = await api.put("/v3/catalog/variants", json=body)
+    assert response.status_code == 422
+    assert [failure["status"] for failure in response.json()["batch_errors"]] == [409]
 
 
 async def test_two_batch_items_cannot_take_one_sku(api: httpx.AsyncClient) -> None:

@@ -214,6 +214,21 @@ _VARIANT_STORED = (
     "mpn",
 )
 
+# What a base variant shares with its product (written to the product, inherited by the variant).
+_BASE_VARIANT_SHARED = (
+    "price",
+    "sale_price",
+    "retail_price",
+    "cost_price",
+    "map_price",
+    "weight",
+    "width",
+    "height",
+    "depth",
+    "fixed_cost_shipping_price",
+    "is_free_shipping",
+)
+
 OPTION_RULES: dict[str, Rule] = {
     "display_name": _text(255, 1),
     "type": _enum(*OPTION_TYPES),
@@ -336,7 +351,7 @@ def _date_problem(value: Any) -> str | None:
         return "must be an ISO-8601 date"
     try:
         parse_date(value)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # a huge Unix timestamp overflows the platform's time_t
         return "must be an ISO-8601 date"
     return None
 
@@ -941,6 +956,18 @@ class CatalogBackend:
             raise conflict("The category does not exist", {"categories": f"No category with id {missing[0]} exists."})
         record = self.products.get(product_id) if product_id is not None else None
         self._check_custom_field_batch(record, body.get("custom_fields") or [])
+        self._check_child_ids(record, body)
+
+    @staticmethod
+    def _check_child_ids(record: ProductRecord | None, body: JsonObject) -> None:
+        """Images, videos and bulk pricing rules given with an ``id`` must be the product's own."""
+        for name in ("images", "videos", "bulk_pricing_rules"):
+            known = {item["id"] for item in getattr(record, name)} if record else set()
+            for index, item in enumerate(body.get(name) or []):
+                if item.get("id") is not None and item["id"] not in known:
+                    raise unprocessable(
+                        INVALID, {f"{name}.{index}.id": f"The product has no {name} item {item['id']}."}
+                    )
 
     def _check_custom_field_batch(self, record: ProductRecord | None, items: list[JsonObject]) -> None:
         existing = {field["id"]: field for field in record.custom_fields} if record else {}
@@ -987,7 +1014,8 @@ class CatalogBackend:
                     fields[key] = value
                     changed.add(key)
         if "custom_url" in body:
-            url = {"url": body["custom_url"]["url"], "is_customized": bool(body["custom_url"].get("is_customized"))}
+            given = body["custom_url"]
+            url = {"url": given["url"], "is_customized": bool(given.get("is_customized", True))}
             if url != fields["custom_url"]:
                 fields["custom_url"] = url
                 changed.add("custom_url")
@@ -1328,13 +1356,12 @@ class CatalogBackend:
                 {"option_values": f"The product already has {MAX_VARIANTS} variants."},
             )
         combination = sorted(value["id"] for _, value in values)
-        for vid in record.variant_ids:
-            existing = sorted(item["id"] for item in self.variants[vid]["option_values"])
-            if existing and existing == combination:
-                raise conflict(
-                    "A variant with these option values already exists",
-                    {"option_values": f"Variant {vid} already has these option values."},
-                )
+        taken = [sorted(item["id"] for item in self.variants[vid]["option_values"]) for vid in record.variant_ids]
+        if combination in taken or _combination_key(record.id, combination) in claimed:
+            raise conflict(
+                "A variant with these option values already exists",
+                {"option_values": "The product already has a variant with these option values."},
+            )
 
     def _resolve_option_values(
         self, record: ProductRecord, items: Any, path: str
@@ -1378,13 +1405,17 @@ class CatalogBackend:
         key: ItemKey = record.stock_key if is_base else ("variant", variant["id"])
         before = dict(variant)
         for name in _VARIANT_STORED:
-            if name in body:
+            if name in body and not (is_base and name in _BASE_VARIANT_SHARED):
                 variant[name] = _normalized(body[name], VARIANT_RULES[name])
         if is_base:
-            # The base variant and its product share SKU and codes.
-            codes: JsonObject = {name: body[name] or "" for name in ("sku", "upc", "mpn", "gtin") if name in body}
-            if codes:
-                self._apply_product_update(record, codes)
+            # A simple product and its base variant are one item: SKU, codes, prices and
+            # dimensions written through the variant are the product's (the variant inherits them).
+            shared: JsonObject = {name: body[name] for name in _BASE_VARIANT_SHARED if body.get(name) is not None}
+            shared.update({name: body[name] or "" for name in ("upc", "mpn", "gtin") if name in body})
+            if body.get("sku") is not None:
+                shared["sku"] = body["sku"]
+            if shared:
+                self._apply_product_update(record, shared)
         elif "sku" in body and body["sku"] != variant["sku"]:
             self._move_variant_sku(variant, str(body["sku"]))
         settings = {k: body[k] for k in ("inventory_warning_level", "bin_picking_number") if body.get(k) is not None}
@@ -1476,6 +1507,7 @@ class CatalogBackend:
         values = self._resolve_option_values(record, item["option_values"], "option_values")
         self._check_new_variant(record, item, values, claimed)
         _remember(claimed, item.get("sku"))
+        claimed.add(_combination_key(record.id, sorted(value["id"] for _, value in values)))
         return "create", item, (record, values)
 
     # -- options and option values ------------------------------------------------------------
@@ -2039,6 +2071,11 @@ def _claim(seen: set[str], value: Any, title: str, name: str) -> None:
         if value.casefold() in seen:
             raise conflict(title, {name: f"'{value}' appears twice in the batch."})
         seen.add(value.casefold())
+
+
+def _combination_key(product_id: int, value_ids: list[int]) -> str:
+    """Marks an option-value combination taken earlier in the same batch (beside claimed SKUs)."""
+    return f"\x00{product_id}:{value_ids}"
 
 
 def _remember(seen: set[str], value: Any) -> None:

@@ -82,7 +82,7 @@ def _scalar(call: Call, key: str, kind: str, op: str, raw: str) -> Any:
             return _boolean(raw)
         if kind == "date":
             return _date(call, op, raw)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # OverflowError/OSError: a timestamp beyond time_t
         raise bad_request(f"The query parameter '{key}' has an invalid value '{raw}'.") from None
     return raw
 
