@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -85,6 +86,28 @@ class Rewrites(httpx.AsyncBaseTransport):
                 self.response.status_code, headers=self.response.headers, content=self.response.content, request=request
             )
         return await self.inner.handle_async_request(request)
+
+
+class Watching(httpx.AsyncBaseTransport):
+    """Counts requests in flight, and can act after the first response (to change data mid-read)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, after_first: Callable[[], None] | None = None) -> None:
+        self.inner = inner
+        self.after_first = after_first
+        self.in_flight = 0
+        self.peak = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            response = await self.inner.handle_async_request(request)
+        finally:
+            self.in_flight -= 1
+        if self.after_first is not None:
+            action, self.after_first = self.after_first, None
+            action()
+        return response
 
 
 class Recording(httpx.AsyncBaseTransport):

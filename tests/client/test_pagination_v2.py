@@ -10,8 +10,9 @@ import pytest
 
 from bchub.bigcommerce import PageSettings, PaginationError
 from bcsandbox import Sandbox, Store
+from bcsandbox.faults import FaultRule
 from bcsandbox.testing import transport_for
-from tests.client.helpers import IgnoresPage, make_client
+from tests.client.helpers import IgnoresPage, Watching, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -92,6 +93,17 @@ async def test_orders_created_after_the_count_are_still_read(sandbox: Sandbox, s
         orders = [order async for order in client.orders.list()]
     assert len(orders) == 18
     assert [status for _, status in calls(sandbox, store)] == [200] * 5  # page 3 came back full: page 4 (short) follows
+
+
+async def test_page_two_is_fetched_alongside_the_count(sandbox: Sandbox, store: Store) -> None:
+    seed_orders(store, 10)
+    store.faults.add(FaultRule(path="/v2/orders*", latency_ms=20))
+    watching = Watching(transport_for(sandbox))
+    settings = PageSettings(page_size=PAGE, concurrency=1)
+    async with make_client(sandbox, store, transport=watching, pages=settings) as client:
+        assert len([order async for order in client.orders.list()]) == 10
+        assert client.requests_sent == 4  # page 1, count, page 2, page 3 (204)
+    assert watching.peak == 2  # with one page at a time, only the count ran beside page 2
 
 
 async def test_a_v2_page_that_repeats_is_refused(sandbox: Sandbox, store: Store) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
 from contextlib import aclosing
 
-import httpx
 import pytest
 
 from bchub.bigcommerce import BigCommerceClient, InMemoryLimiterBackend, PageSettings, PaginationError
@@ -16,7 +14,7 @@ from bchub.bigcommerce.pagination import in_order
 from bcsandbox import Sandbox, Store
 from bcsandbox.faults import FaultRule
 from bcsandbox.testing import transport_for
-from tests.client.helpers import IgnoresPage, make_client
+from tests.client.helpers import IgnoresPage, Watching, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -31,28 +29,6 @@ def seed_hooks(store: Store, count: int, start: int = 0) -> None:
 
 def hook_requests(sandbox: Sandbox, store: Store) -> list[str]:
     return [entry.query for entry in sandbox.requests(store.hash, path_prefix="/v3/hooks")]
-
-
-class Watching(httpx.AsyncBaseTransport):
-    """Counts requests in flight, and can act after the first response (to change data mid-read)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, after_first: Callable[[], None] | None = None) -> None:
-        self.inner = inner
-        self.after_first = after_first
-        self.in_flight = 0
-        self.peak = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.in_flight += 1
-        self.peak = max(self.peak, self.in_flight)
-        try:
-            response = await self.inner.handle_async_request(request)
-        finally:
-            self.in_flight -= 1
-        if self.after_first is not None:
-            action, self.after_first = self.after_first, None
-            action()
-        return response
 
 
 async def ids(client: BigCommerceClient) -> list[int]:

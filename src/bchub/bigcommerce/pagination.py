@@ -9,7 +9,8 @@ memory stays at a few pages.
   the lower bound (one request when the list is empty).
 - V2 has no totals and ends with ``204 No Content`` or ``[]``. A short first page ends the list
   at once (one request: the bound for N < 250). Only when page 1 is full do we ask the count
-  endpoint (e.g. ``/v2/orders/count``) to plan the rest concurrently. When N is an exact
+  endpoint (e.g. ``/v2/orders/count``) to plan the rest concurrently; page 2, needed in every
+  case once page 1 is full, is fetched alongside the count. When N is an exact
   multiple of 250 the last planned page is full, and a full page cannot tell "the end" from
   "more arrived since the count", so the sweep includes one page past it (an empty ``204``
   normally). If the final page read is still full, pages continue one by one until a short or
@@ -252,15 +253,25 @@ async def iterate_v2(
     if len(previous.items) < limit:
         return
     if count_path is not None:
-        total = await count_v2(api, count_path, params)
-        # at an exact multiple the planned last page is full, which alone cannot tell "done" from
-        # "more arrived since the count": read one page past it in the same concurrent sweep
-        last = math.ceil(total / limit) + (1 if total % limit == 0 else 0)
-        _check_cap(last, settings, path)
-        async for page in in_order(fetch, range(2, last + 1), settings.concurrency):
-            _check_advance(previous, page, path)
-            for item in dedupe.fresh(page.items):
-                yield item
-            previous = page
+        # a full page 1 means page 2 is read whatever the count says: fetch it alongside the count
+        second = asyncio.ensure_future(fetch(2))
+        try:
+            total = await count_v2(api, count_path, params)
+            # at an exact multiple the planned last page is full, which alone cannot tell "done"
+            # from "more arrived since the count": read one page past it in the same sweep
+            last = max(2, math.ceil(total / limit) + (1 if total % limit == 0 else 0))
+            _check_cap(last, settings, path)
+
+            async def planned(number: int) -> _Page:
+                return await second if number == 2 else await fetch(number)
+
+            async for page in in_order(planned, range(2, last + 1), settings.concurrency):
+                _check_advance(previous, page, path)
+                for item in dedupe.fresh(page.items):
+                    yield item
+                previous = page
+        finally:
+            second.cancel()  # a no-op once it finished; gathering retrieves any error it ended with
+            await asyncio.gather(second, return_exceptions=True)
     async for item in _sequential(fetch, previous, limit, settings, path, dedupe):
         yield item
