@@ -29,7 +29,10 @@ def parse_date(raw: str, *, now: datetime | None = None) -> datetime:
     if not text:
         raise ValueError("empty date")
     if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
+        try:
+            return datetime.fromtimestamp(int(text), UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError(f"not a date: {raw!r} is out of range for a Unix time") from exc
     if _DATE_ONLY.match(text):
         current = (now or datetime.now(UTC)).astimezone(UTC).timetz()
         return datetime.combine(date.fromisoformat(text), time(current.hour, current.minute, current.second), UTC)
