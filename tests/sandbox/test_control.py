@@ -20,7 +20,8 @@ async def control(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_create_store_then_use_its_token(control: httpx.AsyncClient) -> None:
     created = await control.post(
-        "/_sandbox/stores/new", json={"store_hash": "shop42", "name": "Shop 42", "plan": "pro", "access_token": "tok-42"}
+        "/_sandbox/stores/new",
+        json={"store_hash": "shop42", "name": "Shop 42", "plan": "pro", "access_token": "tok-42"},
     )
     assert created.status_code == 201
     assert created.json()["accounts"][0]["access_token"] == "tok-42"

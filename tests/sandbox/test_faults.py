@@ -63,7 +63,9 @@ async def test_dropped_connection_over_a_real_socket(sandbox: Sandbox, store: St
     store.faults.add(FaultRule(drop_rate=1.0, remaining=1))
     token = next(iter(store.accounts))
     with LiveServer(sandbox) as server:
-        async with httpx.AsyncClient(base_url=f"{server.url}/stores/{store.hash}", headers={"X-Auth-Token": token}) as client:
+        async with httpx.AsyncClient(
+            base_url=f"{server.url}/stores/{store.hash}", headers={"X-Auth-Token": token}
+        ) as client:
             with pytest.raises(httpx.RemoteProtocolError):
                 await client.get("/v2/time")
             assert (await client.get("/v2/time")).status_code == 200
