@@ -131,3 +131,34 @@ async def test_revoking_the_last_token_of_a_client_deletes_its_hooks(sandbox: Sa
         assert len(listed.json()["data"]) == 1  # another token of the same client remains
         store.revoke(other.access_token)
     assert store.hooks.for_client("client-a") == []
+
+
+async def test_seed_place_and_ship_through_the_control_plane(control: httpx.AsyncClient, sandbox: Sandbox) -> None:
+    seeded = await control.post("/_sandbox/seed", json={"preset": "demo", "seed": 3, "products": 4, "orders": 2})
+    assert seeded.status_code == 201
+    merchant = seeded.json()["merchant"]
+    token = merchant["accounts"][0]["access_token"]
+    assert [vendor["store_hash"] for vendor in seeded.json()["vendors"]] == ["vnd0001", "vnd0002"]
+    again = await control.post("/_sandbox/seed", json={"preset": "demo", "seed": 3, "products": 4, "orders": 2})
+    assert again.json()["merchant"]["accounts"][0]["access_token"] == token  # deterministic from the seed
+
+    products = await control.get("/stores/mrch001/v3/catalog/products", headers={"X-Auth-Token": token})
+    sku = products.json()["data"][0]["sku"]
+    placed = await control.post(
+        "/_sandbox/stores/mrch001/shopper-orders", json={"lines": [{"sku": sku, "quantity": 1}]}
+    )
+    assert placed.status_code == 201
+    order_id = placed.json()["id"]
+    assert placed.json()["status_id"] == 11
+    shipped = await control.post(
+        f"/_sandbox/stores/mrch001/orders/{order_id}/ship",
+        json={"tracking_number": "TRACK-1", "shipping_provider": "ups"},
+    )
+    assert shipped.status_code == 201
+    assert shipped.json()["tracking_number"] == "TRACK-1"
+    order = await control.get(f"/stores/mrch001/v2/orders/{order_id}", headers={"X-Auth-Token": token})
+    assert order.json()["status_id"] == 2
+    unknown = await control.post("/_sandbox/seed", json={"preset": "huge"})
+    assert unknown.status_code == 422
+    missing = await control.post("/_sandbox/stores/mrch001/orders/999999/ship", json={})
+    assert missing.status_code == 404
