@@ -56,13 +56,18 @@ class Settings(BaseModel):
     oauth_login_url: str = "https://login.bigcommerce.com"
     public_url: str | None = None  # where BigCommerce reaches us, e.g. https://hub.example.com
     oauth_default_role: str = "merchant"
+    # jobs: empty broker_url runs them in-process (embedded); a Redis URL runs them on Celery workers
+    broker_url: str = ""
+    webhook_secret: SecretStr | None = None  # the custom header on our hooks; unset: derived from the secret key
+    workers: int = 2  # embedded job workers in `bchub serve`
+    scheduler_tick: float = 5.0  # seconds between looks at the schedules
 
     @field_validator("bigcommerce_api_url", "oauth_login_url", "public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
 
-    @field_validator("http_timeout")
+    @field_validator("http_timeout", "scheduler_tick", "workers")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
