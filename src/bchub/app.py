@@ -15,9 +15,11 @@ from types import TracebackType
 import httpx
 
 from bchub.bigcommerce.client import BigCommerceClient
+from bchub.bigcommerce.ratelimit import LimiterBackend
 from bchub.bigcommerce.retry import RetryPolicy
 from bchub.domain.connections import Role
 from bchub.errors import ConfigurationError
+from bchub.jobs.setup import build_job_layer, limiter_backend_for
 from bchub.settings import Settings, load_settings
 from bchub.storage import migrate
 from bchub.storage.db import make_engine, session_factory
@@ -30,10 +32,17 @@ from bchub.sync.connections.app_install import AppCredentials
 class Clients:
     """Builds a ``BigCommerceClient`` per store with the hub's API URL, transport and timeout."""
 
-    def __init__(self, api_url: str, transport: httpx.AsyncBaseTransport | None, timeout: float) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        transport: httpx.AsyncBaseTransport | None,
+        timeout: float,
+        limiter_backend: LimiterBackend | None = None,  # one budget per store for all clients
+    ) -> None:
         self._api_url = api_url
         self._transport = transport
         self._timeout = timeout
+        self._limiter_backend = limiter_backend
 
     @property
     def api_url(self) -> str:
@@ -47,6 +56,7 @@ class Clients:
             transport=self._transport,
             timeout=self._timeout,
             retry=retry,
+            limiter_backend=self._limiter_backend,
         )
 
 
@@ -90,11 +100,14 @@ class Hub:
         self.keys = KeySource(settings.key_file, env_keys)
         self._box: SecretBox | None = None
         self._box_lock = threading.Lock()
-        self.clients = Clients(settings.bigcommerce_api_url, transport, settings.http_timeout)
+        self.limiter_backend = limiter_backend_for(settings)
+        self.clients = Clients(settings.bigcommerce_api_url, transport, settings.http_timeout, self.limiter_backend)
         self.connections = ConnectionService(self.sessions, self.secret_box, self.clients, now=now)
         self.app_installer = AppInstaller(
             self.connections, app_credentials(settings), transport=transport, timeout=settings.http_timeout
         )
+        job_layer = build_job_layer(settings, self.sessions, self.connections, self.clients, self.secret_box)
+        self.jobs, self.webhooks = job_layer.jobs, job_layer.webhooks
 
     def secret_box(self) -> SecretBox:
         """The keys, loaded on first need (listing connections needs none)."""
@@ -112,6 +125,7 @@ class Hub:
         return result
 
     def close(self) -> None:
+        self.jobs.close()
         self.engine.dispose()
 
     def __enter__(self) -> Hub:

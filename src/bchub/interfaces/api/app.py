@@ -20,7 +20,8 @@ from bchub.errors import (
     InputError,
     NotFoundError,
 )
-from bchub.interfaces.api import bigcommerce_app, connections
+from bchub.interfaces.api import bigcommerce_app, connections, jobs
+from bchub.interfaces.webhooks import receiver
 
 _STATUS: tuple[tuple[type[HubError], int], ...] = (
     (InputError, 422),
@@ -62,6 +63,8 @@ def create_api(hub: Hub) -> FastAPI:
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.include_router(connections.router)
     api.include_router(bigcommerce_app.router)
+    api.include_router(jobs.router)
+    api.include_router(receiver.router)
     return api
 
 

@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
-from bchub.interfaces.cli import connections, secrets
+from bchub.interfaces.cli import connections, jobs, secrets, worker
 from bchub.interfaces.cli.common import configure_logging, hub_session, state_of
 from bchub.storage import migrate
 
@@ -20,6 +20,10 @@ app = typer.Typer(
 )
 app.add_typer(connections.app, name="connections")
 app.add_typer(secrets.app, name="secrets")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(jobs.webhooks_app, name="webhooks")
+app.command("worker")(worker.worker)
+app.command("scheduler")(worker.scheduler)
 
 
 @app.callback()
@@ -43,9 +47,12 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="Embedded job workers (default BCHUB_WORKERS); 0 runs no jobs here.")
+    ] = None,
 ) -> None:
-    """Serve the REST API and the BigCommerce app callbacks."""
-    with hub_session(ctx) as hub:
+    """Serve the REST API, the webhook receiver and the BigCommerce app callbacks; run jobs and schedules (embedded mode)."""
+    with hub_session(ctx) as hub, worker.embedded_jobs(hub, workers):
         install_access_log_redaction()
         uvicorn.run(create_api(hub), host=host, port=port, log_level="info")
 

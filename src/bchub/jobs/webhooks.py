@@ -1,0 +1,306 @@
+"""Webhooks as hints: the secret header, the raw-event store, topic → job routing, and the keeper.
+
+- ``WebhookSecrets``: the value of the custom header bchub puts on its hooks. It is
+  ``BCHUB_WEBHOOK_SECRET`` when set, otherwise derived from the hub's secret key (so embedded
+  mode needs no setup); during a key rotation both the old and new derived values are accepted.
+- ``WebhookIntake``: stores each event (a repeated ``hash`` is dropped), finds the store's
+  connections, and turns the event into jobs by the topic table ``EVENT_ROUTES``; ``replay``
+  runs a stored event through the table again.
+- ``keep_webhooks``: an operation that keeps a connection's subscriptions in place: creates the
+  missing ones, re-activates hooks BigCommerce deactivated, refreshes the secret header, and
+  removes bchub's hooks for scopes no longer wanted (``remove=true`` removes them all).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bchub.bigcommerce.errors import AuthFailed, BigCommerceError, RateLimited, ScopeMissing, WriteOutcomeUnknown
+from bchub.bigcommerce.models.hooks import Hook, HookInput
+from bchub.domain.connections import Connection, Role
+from bchub.domain.runs import ItemOutcome, Outcome, Trigger
+from bchub.errors import InputError, PermanentError
+from bchub.jobs.model import FollowUp, JobRequest, WebhookEvent
+from bchub.jobs.registry import JobContext, body_operation
+from bchub.jobs.service import JobService
+from bchub.storage.secrets import SecretBox
+from bchub.storage.tables import ConnectionRow
+from bchub.sync.runner import OperationBody, OperationRun
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Bchub-Webhook-Secret"
+RECEIVER_PATH = "/webhooks/bigcommerce"
+_DERIVATION_LABEL = b"bchub webhook secret v1"
+
+ORDER_SCOPES = ("store/order/created", "store/order/updated", "store/order/statusUpdated")
+CATALOG_SCOPES = (
+    "store/product/updated",
+    "store/sku/updated",
+    "store/product/inventory/updated",
+    "store/sku/inventory/updated",
+)
+SHIPMENT_SCOPES = ("store/shipment/created", "store/shipment/updated")
+WANTED_SCOPES: dict[Role, tuple[str, ...]] = {
+    Role.MERCHANT: ORDER_SCOPES + CATALOG_SCOPES,
+    Role.VENDOR: SHIPMENT_SCOPES + CATALOG_SCOPES,
+}
+
+
+def wanted_scopes(role: Role) -> list[str]:
+    """The scopes bchub subscribes to for a connection acting as ``role`` (``both``: the union)."""
+    roles = [Role.MERCHANT, Role.VENDOR] if role is Role.BOTH else [role]
+    return list(dict.fromkeys(scope for each in roles for scope in WANTED_SCOPES[each]))
+
+
+def receiver_url(public_url: str) -> str:
+    return public_url.rstrip("/") + RECEIVER_PATH
+
+
+# -- the secret ---------------------------------------------------------------------------------
+
+
+def derive_secret(key: bytes) -> str:
+    return hmac.new(key, _DERIVATION_LABEL, hashlib.sha256).hexdigest()
+
+
+class WebhookSecrets:
+    def __init__(self, configured: SecretStr | None, box: Callable[[], SecretBox]) -> None:
+        self._configured = configured
+        self._box = box
+
+    def current(self) -> str:
+        if self._configured is not None:
+            return self._configured.get_secret_value()
+        return derive_secret(self._box().keys[0])
+
+    def accepts(self, given: str | None) -> bool:
+        if not given:
+            return False
+        candidates = (
+            [self._configured.get_secret_value()]
+            if self._configured is not None
+            else [derive_secret(key) for key in self._box().keys]
+        )
+        return any(hmac.compare_digest(given.encode(), candidate.encode()) for candidate in candidates)
+
+
+# -- the topic table -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRoute:
+    """Events on ``scopes`` for a connection acting as ``role`` become ``operation`` jobs."""
+
+    scopes: tuple[str, ...]
+    role: Role
+    operation: str
+    params: Callable[[dict[str, Any]], dict[str, Any] | None]  # from the payload's data; None: nothing to do
+    then: tuple[FollowUp, ...] = ()
+
+
+def _order_id(data: dict[str, Any]) -> dict[str, Any] | None:
+    value = data.get("id")
+    return {"order_ids": [int(value)]} if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def _shipment_order(data: dict[str, Any]) -> dict[str, Any] | None:
+    value = data.get("orderId")
+    return {"vendor_order_ids": [int(value)]} if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def _product_id(data: dict[str, Any]) -> dict[str, Any] | None:
+    value = data.get("id") if data.get("type") == "product" else (data.get("sku") or {}).get("product_id")
+    if value is None and isinstance(data.get("inventory"), dict):
+        value = data["inventory"].get("product_id")
+    return {"product_ids": [int(value)]} if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+EVENT_ROUTES: tuple[EventRoute, ...] = (
+    EventRoute(ORDER_SCOPES, Role.MERCHANT, "get_orders", _order_id, (FollowUp("route_orders"),)),
+    EventRoute(SHIPMENT_SCOPES, Role.VENDOR, "sync_shipments", _shipment_order),
+    EventRoute(CATALOG_SCOPES, Role.MERCHANT, "import_listings", _product_id),
+)
+
+
+# -- intake ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    event: WebhookEvent | None  # None: a duplicate, dropped
+    duplicate: bool
+
+
+def _parse(payload: Any) -> tuple[str, str, str, dict[str, Any]]:
+    """``(store_hash, scope, hash, data)`` of a callback body, or InputError."""
+    if not isinstance(payload, dict):
+        raise InputError("a webhook body must be a JSON object")
+    scope, event_hash, producer, data = (payload.get(key) for key in ("scope", "hash", "producer", "data"))
+    if not isinstance(scope, str) or not scope:
+        raise InputError("the webhook has no 'scope'")
+    if not isinstance(event_hash, str) or not event_hash:
+        raise InputError("the webhook has no 'hash'")
+    if not isinstance(producer, str) or not producer.startswith("stores/") or len(producer) <= len("stores/"):
+        raise InputError("the webhook's 'producer' is not 'stores/<hash>'")
+    if not isinstance(data, dict):
+        raise InputError("the webhook's 'data' is not an object")
+    return producer.removeprefix("stores/"), scope, event_hash, data
+
+
+class WebhookIntake:
+    def __init__(
+        self, jobs: JobService, secrets: WebhookSecrets, routes: tuple[EventRoute, ...] = EVENT_ROUTES
+    ) -> None:
+        self.jobs = jobs
+        self.secrets = secrets
+        self.routes = routes
+
+    def receive(self, payload: Any) -> Received:
+        store_hash, scope, event_hash, _ = _parse(payload)
+        event = self.jobs.events.add(store_hash, scope, event_hash, payload)
+        if event is None:
+            log.info("webhook %s from store %s dropped: hash %s was received before", scope, store_hash, event_hash)
+            return Received(None, True)
+        return Received(self._route(event, replay=False), False)
+
+    def replay(self, event_id: int) -> WebhookEvent:
+        return self._route(self.jobs.events.get(event_id), replay=True)
+
+    def _route(self, event: WebhookEvent, *, replay: bool) -> WebhookEvent:
+        _, scope, _, data = _parse(event.payload)
+        connections = self._connections(event.store_hash)
+        job_ids: list[int] = []
+        notes: list[str] = []
+        if not connections:
+            notes.append(f"no connection for store {event.store_hash}")
+        for connection in connections:
+            assert connection.id is not None
+            for route in self.routes:
+                if scope not in route.scopes or not connection.role.includes(route.role):
+                    continue
+                if route.operation not in self.jobs.registry:
+                    notes.append(f"{route.operation} is not available")
+                    continue
+                params = route.params(data)
+                if params is None:
+                    notes.append(f"{scope}: no usable id in the event data")
+                    continue
+                then = tuple(follow for follow in route.then if follow.operation in self.jobs.registry)
+                submitted = self.jobs.submit(
+                    JobRequest(
+                        route.operation,
+                        connection.id,
+                        params,
+                        Trigger.WEBHOOK,
+                        f"webhook event {event.id}" + (" (replay)" if replay else ""),
+                        then=then,
+                    )
+                )
+                job_ids.append(submitted.job.id)
+        status = "queued" if job_ids else "ignored"
+        detail = "; ".join(dict.fromkeys(notes)) or None
+        self.jobs.events.settle(event.id, status, detail, job_ids, replay=replay)
+        return self.jobs.events.get(event.id)
+
+    def _connections(self, store_hash: str) -> list[Connection]:
+        with self.jobs.services.sessions() as session:
+            ids = list(session.scalars(select(ConnectionRow.id).where(ConnectionRow.store_hash == store_hash)))
+        found = [self.jobs.services.connections.get(connection_id) for connection_id in ids]
+        return [connection for connection in found if connection.enabled]
+
+
+# -- the keeper ------------------------------------------------------------------------------------
+
+
+def _keeper_body(ctx: JobContext) -> OperationBody:
+    public_url = ctx.services.public_url
+    secret_of = ctx.services.webhook_secret
+    remove_all = bool(ctx.params.get("remove"))
+
+    async def body(run: OperationRun) -> None:
+        if not public_url or secret_of is None:
+            raise PermanentError(
+                "webhooks need the address BigCommerce reaches bchub at: set BCHUB_PUBLIC_URL (e.g. https://hub.example.com)"
+            )
+        destination = receiver_url(public_url)
+        secret = secret_of()
+        wanted = [] if remove_all else wanted_scopes(run.connection.role)
+        ours = [hook async for hook in run.client.hooks.list() if hook.destination == destination]
+        present = {hook.scope: hook for hook in ours}
+        for scope in wanted:
+            await _keep_one(run, scope, present.get(scope), destination, secret)
+        for hook in ours:
+            if hook.scope not in wanted:
+                await _item(run, hook.scope, _delete(run, hook))
+        run.summary["hooks"] = len(wanted)
+
+    return body
+
+
+async def _keep_one(run: OperationRun, scope: str, hook: Hook | None, destination: str, secret: str) -> None:
+    headers = {SECRET_HEADER: secret}
+    if hook is None:
+        await _item(run, scope, _create(run, scope, destination, headers))
+        return
+    current = {key.lower(): value for key, value in (hook.headers or {}).items()}
+    if hook.is_active and current.get(SECRET_HEADER.lower()) == secret:
+        _record(run, scope, Outcome.UNCHANGED, None)
+        return
+    why = "re-activated (BigCommerce had deactivated it)" if not hook.is_active else "secret header refreshed"
+    await _item(run, scope, _update(run, hook, headers, why))
+
+
+async def _create(
+    run: OperationRun, scope: str, destination: str, headers: dict[str, str]
+) -> tuple[Outcome, str | None]:
+    try:
+        await run.client.hooks.create(HookInput(scope=scope, destination=destination, is_active=True, headers=headers))
+    except WriteOutcomeUnknown:
+        if await run.client.hooks.find(scope, destination) is None:  # the POST did not land: send it again
+            await run.client.hooks.create(
+                HookInput(scope=scope, destination=destination, is_active=True, headers=headers)
+            )
+    return Outcome.CREATED, None
+
+
+async def _update(run: OperationRun, hook: Hook, headers: dict[str, str], why: str) -> tuple[Outcome, str | None]:
+    await run.client.hooks.update(hook.id, HookInput(is_active=True, headers=headers))
+    return Outcome.UPDATED, why
+
+
+async def _delete(run: OperationRun, hook: Hook) -> tuple[Outcome, str | None]:
+    await run.client.hooks.delete(hook.id)
+    return Outcome.DELETED, "no longer wanted"
+
+
+async def _item(run: OperationRun, scope: str, change: Any) -> None:
+    """Apply one hook change; a refusal of that one hook is its item's failure, not the run's."""
+    try:
+        outcome, reason = await change
+    except (AuthFailed, ScopeMissing, RateLimited):
+        raise
+    except BigCommerceError as exc:
+        outcome, reason = Outcome.FAILED, str(exc)
+    _record(run, scope, outcome, reason)
+
+
+def _record(run: OperationRun, scope: str, outcome: Outcome, reason: str | None) -> None:
+    with run.sessions.begin() as session:
+        run.record(session, ItemOutcome("webhook", scope, outcome, reason))
+
+
+KEEP_WEBHOOKS = body_operation(
+    "keep_webhooks",
+    "keep webhook subscriptions",
+    _keeper_body,
+    interval_s=3600,
+)
