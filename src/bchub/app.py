@@ -27,6 +27,7 @@ from bchub.storage.repositories import utc_now
 from bchub.storage.secrets import KeySource, RotationResult, SecretBox, has_encrypted_secrets, rotate_key
 from bchub.sync.connections import AppInstaller, ConnectionService
 from bchub.sync.connections.app_install import AppCredentials
+from bchub.sync.users import ApiTokenService, UserService
 
 
 class Clients:
@@ -103,6 +104,8 @@ class Hub:
         self.limiter_backend = limiter_backend_for(settings)
         self.clients = Clients(settings.bigcommerce_api_url, transport, settings.http_timeout, self.limiter_backend)
         self.connections = ConnectionService(self.sessions, self.secret_box, self.clients, now=now)
+        self.users = UserService(self.sessions, now=now)
+        self.tokens = ApiTokenService(self.sessions, now=now)
         self.app_installer = AppInstaller(
             self.connections, app_credentials(settings), transport=transport, timeout=settings.http_timeout
         )

@@ -1,23 +1,31 @@
-"""Who may call ``/api/v1``: for now, whoever presents ``BCHUB_API_TOKEN`` as a bearer token.
+"""Who may call ``/api/v1``: whoever presents an active API token as a bearer token.
 
-This is the API's one authentication hook (``require_api_token``); when users and sessions
-arrive, replace this dependency and every router keeps working. With no token configured the
-API refuses every call (503) rather than serving secrets-adjacent data to anyone who can connect.
-The BigCommerce app callbacks do not use it: they prove themselves with the code exchange and
-the signed payload.
+Tokens come from ``bchub tokens create <name>`` (shown once, stored as a hash) and stop working
+when revoked (``bchub tokens revoke``) or past their expiry. ``BCHUB_API_TOKEN``, when set, is
+also accepted: a bootstrap token for setups configured only through the environment (a container
+with no shell to run ``bchub tokens create``). It cannot be revoked from the hub, so prefer
+created tokens and leave it unset.
+
+``require_api_token`` is the API's one authentication hook: every router depends on it. The
+BigCommerce app callbacks do not: they prove themselves with the code exchange and the signed
+payload.
 """
 
 from __future__ import annotations
 
 import hmac
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from bchub.app import Hub
 
-bearer = HTTPBearer(auto_error=False, description="The value of BCHUB_API_TOKEN.")
+bearer = HTTPBearer(auto_error=False, description="An API token from `bchub tokens create <name>`.")
+
+HOW_TO_AUTHENTICATE = (
+    "send 'Authorization: Bearer <token>' with a token from `bchub tokens create <name>` (or BCHUB_API_TOKEN)"
+)
 
 
 def hub_of(request: Request) -> Hub:
@@ -26,15 +34,21 @@ def hub_of(request: Request) -> Hub:
     return hub
 
 
-async def require_api_token(request: Request) -> None:
-    expected = hub_of(request).settings.api_token
-    if expected is None:
-        raise HTTPException(503, "the REST API is off until an API token is configured: set BCHUB_API_TOKEN")
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
-    given = credentials.credentials if credentials is not None else ""
-    if not given or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise HTTPException(
-            401,
-            "missing or wrong API token (send 'Authorization: Bearer <BCHUB_API_TOKEN>')",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+def _is_bootstrap_token(hub: Hub, given: str) -> bool:
+    expected = hub.settings.api_token
+    return expected is not None and hmac.compare_digest(given.encode(), expected.get_secret_value().encode())
+
+
+def _refuse(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_api_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    """Sync on purpose: FastAPI runs it in the thread pool, so the token lookup never blocks the event loop."""
+    given = credentials.credentials.strip() if credentials is not None else ""
+    if not given:
+        raise _refuse(f"missing API token: {HOW_TO_AUTHENTICATE}")
+    hub = hub_of(request)
+    if _is_bootstrap_token(hub, given) or hub.tokens.authenticate(given) is not None:
+        return
+    raise _refuse(f"the API token is wrong, revoked or expired: {HOW_TO_AUTHENTICATE}")

@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
-from bchub.interfaces.cli import connections, jobs, secrets, worker
+from bchub.interfaces.cli import connections, jobs, secrets, tokens, users, worker
 from bchub.interfaces.cli.common import configure_logging, hub_session, state_of
 from bchub.storage import migrate
 
@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 app.add_typer(connections.app, name="connections")
 app.add_typer(secrets.app, name="secrets")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(jobs.webhooks_app, name="webhooks")
 app.command("worker")(worker.worker)
