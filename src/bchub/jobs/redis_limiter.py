@@ -7,7 +7,10 @@ limiter; this class only stores its ``Budget`` as JSON. Keys expire after ``ttl_
 traffic, which only forgets what a fresh probe relearns.
 
 Each event loop gets its own ``redis.asyncio`` client (a connection belongs to the loop that
-opened it): the API server, each embedded worker thread and each Celery worker process.
+opened it): the API server, each embedded worker thread and each Celery worker process. Within
+one loop, updates of the same key take turns (an ``asyncio.Lock``), so optimistic retries only
+happen between processes; hundreds of concurrent requests in one worker would otherwise keep
+invalidating each other's WATCH.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import asyncio
 import json
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import redis.asyncio as aioredis
@@ -35,26 +39,42 @@ def redis_py_url(url: str) -> str:
     return url
 
 
+@dataclass
+class _LoopState:
+    client: aioredis.Redis
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+
 class RedisLimiterBackend(LimiterBackend):
-    def __init__(self, url: str, *, ttl_s: int = 120, prefix: str = KEY_PREFIX) -> None:
+    def __init__(self, url: str, *, ttl_s: int = 120, prefix: str = KEY_PREFIX, max_connections: int = 8) -> None:
         self.url = redis_py_url(url)
         self.ttl_s = ttl_s
         self.prefix = prefix
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
-            weakref.WeakKeyDictionary()
-        )
+        self.max_connections = max_connections
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+
+    def _state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        state = self._loops.get(loop)
+        if state is None:
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=self.max_connections, timeout=None
+            )
+            state = _LoopState(aioredis.Redis(connection_pool=pool))
+            self._loops[loop] = state
+        return state
 
     def _client(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = aioredis.Redis.from_url(self.url)
-            self._clients[loop] = client
-        return client
+        return self._state().client
 
     async def update(self, key: str, change: Callable[[Budget], T]) -> T:
-        name = self.prefix + key
-        async with self._client().pipeline(transaction=True) as pipe:
+        state = self._state()
+        lock = state.locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            return await self._update(state.client, self.prefix + key, change)
+
+    async def _update(self, client: aioredis.Redis, name: str, change: Callable[[Budget], T]) -> T:
+        async with client.pipeline(transaction=True) as pipe:
             while True:
                 try:
                     await pipe.watch(name)
@@ -74,7 +94,6 @@ class RedisLimiterBackend(LimiterBackend):
 
     async def aclose(self) -> None:
         """Close this loop's client (other loops close theirs)."""
-        loop = asyncio.get_running_loop()
-        client = self._clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
+        state = self._loops.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.client.aclose()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bchub.domain.connections import Connection, Role
 from bchub.domain.runs import Run
 from bchub.errors import InputError
-from bchub.jobs.model import Job
+from bchub.jobs.model import FollowUp, Job
 from bchub.sync.connections.service import ClientFactory, ConnectionService
 from bchub.sync.runner import OperationBody, OperationRun, execute
 
@@ -43,6 +43,11 @@ class JobContext:
     run_id: int | None = None  # known as soon as the run is opened
     error: BaseException | None = None  # what stopped the operation's body, if anything
     on_run_started: Callable[[int], None] | None = None
+    follow_ups: list[FollowUp] = field(default_factory=list)  # decided while running, submitted on success
+
+    def follow(self, operation: str, params: dict[str, Any] | None = None) -> None:
+        """Submit ``operation`` for the same connection once this job has succeeded (or ended partial)."""
+        self.follow_ups.append(FollowUp(operation, dict(params or {})))
 
     @property
     def params(self) -> dict[str, Any]:

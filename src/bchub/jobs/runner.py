@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from bchub.domain.connections import Connection, is_paused
 from bchub.domain.runs import Run, RunStatus, Trigger
 from bchub.errors import NotFoundError
-from bchub.jobs.model import Job, JobRequest, JobStatus, Submitted
+from bchub.jobs.model import FollowUp, Job, JobRequest, JobStatus, Submitted
 from bchub.jobs.registry import JobContext, OperationSpec, Registry, Services
 from bchub.jobs.retry import Backoff, classify
 from bchub.jobs.store import JobStore, LockStore
@@ -183,7 +183,7 @@ class JobRunner:
             status = JobStatus.of_run(run.status)
             self.jobs.finish(job.id, status, run.error)
             if status in (JobStatus.SUCCEEDED, JobStatus.PARTIAL):
-                self._follow_up(job)
+                self._follow_up(job, [*job.then, *ctx.follow_ups])
             return None
         error = ctx.error if ctx.error is not None else RuntimeError("the operation returned no run")
         verdict = classify(error, job.attempts, self.settings.backoff, self._rng)
@@ -197,8 +197,11 @@ class JobRunner:
         self.jobs.finish(job.id, JobStatus.FAILED, verdict.reason + suffix)
         return None
 
-    def _follow_up(self, job: Job) -> None:
-        for follow in job.then:
+    def _follow_up(self, job: Job, follow_ups: list[FollowUp]) -> None:
+        for follow in follow_ups:
+            if follow.operation not in self.registry:
+                log.warning("job %s: follow-up %s is not a known operation; skipped", job.id, follow.operation)
+                continue
             self._submit(
                 JobRequest(
                     operation=follow.operation,

@@ -188,14 +188,8 @@ class JobStore:
                 row.run_ids = [*list(row.run_ids or []), run_id]
 
     def finish(self, job_id: int, status: JobStatus, error: str | None) -> None:
-        self._update(
-            job_id,
-            status=status.value,
-            error=error,
-            queued_key=None,
-            finished_at=self._now(),
-            worker=None,
-        )
+        """End the job; ``worker`` keeps the name of the worker that ran its last attempt."""
+        self._update(job_id, status=status.value, error=error, queued_key=None, finished_at=self._now())
 
     def requeue(self, job_id: int, delay_s: float, error: str) -> Job | None:
         """Queue a failed attempt again after ``delay_s``; returns the job that will do the work.

@@ -47,6 +47,7 @@ def job_view(job: Job, runs: list[dict[str, Any]] | None = None) -> dict[str, An
         "run_after": _iso(job.run_after),
         "error": job.error,
         "cancel_requested": job.cancel_requested,
+        "worker": job.worker,
         "then": [follow.as_dict() for follow in job.then],
         "retry_of": job.retry_of,
         "run_ids": job.run_ids,

@@ -96,38 +96,48 @@ class WebhookSecrets:
 # -- the topic table -------------------------------------------------------------------------------
 
 
+Targets = Callable[[Connection, list[Connection]], list[Connection]]
+
+
+def same_connection(source: Connection, everyone: list[Connection]) -> list[Connection]:
+    return [source]
+
+
+def merchant_connections(source: Connection, everyone: list[Connection]) -> list[Connection]:
+    """A vendor's event concerns the merchants that route orders to vendors (shipments are synced merchant-side)."""
+    return [connection for connection in everyone if connection.enabled and connection.role.includes(Role.MERCHANT)]
+
+
 @dataclass(frozen=True)
 class EventRoute:
-    """Events on ``scopes`` for a connection acting as ``role`` become ``operation`` jobs."""
+    """Events on ``scopes`` from a store connected as ``role`` become ``operation`` jobs for ``targets``."""
 
     scopes: tuple[str, ...]
     role: Role
     operation: str
     params: Callable[[dict[str, Any]], dict[str, Any] | None]  # from the payload's data; None: nothing to do
     then: tuple[FollowUp, ...] = ()
+    targets: Targets = same_connection
 
 
-def _order_id(data: dict[str, Any]) -> dict[str, Any] | None:
-    value = data.get("id")
-    return {"order_ids": [int(value)]} if isinstance(value, int | str) and str(value).isdigit() else None
+def _numeric(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
-def _shipment_order(data: dict[str, Any]) -> dict[str, Any] | None:
-    value = data.get("orderId")
-    return {"vendor_order_ids": [int(value)]} if isinstance(value, int | str) and str(value).isdigit() else None
+def _order_ids(data: dict[str, Any]) -> dict[str, Any] | None:
+    order_id = _numeric(data.get("id"))
+    return {"store_order_ids": [order_id]} if order_id is not None else None
 
 
-def _product_id(data: dict[str, Any]) -> dict[str, Any] | None:
-    value = data.get("id") if data.get("type") == "product" else (data.get("sku") or {}).get("product_id")
-    if value is None and isinstance(data.get("inventory"), dict):
-        value = data["inventory"].get("product_id")
-    return {"product_ids": [int(value)]} if isinstance(value, int | str) and str(value).isdigit() else None
+def _no_params(data: dict[str, Any]) -> dict[str, Any] | None:
+    return {}
 
 
 EVENT_ROUTES: tuple[EventRoute, ...] = (
-    EventRoute(ORDER_SCOPES, Role.MERCHANT, "get_orders", _order_id, (FollowUp("route_orders"),)),
-    EventRoute(SHIPMENT_SCOPES, Role.VENDOR, "sync_shipments", _shipment_order),
-    EventRoute(CATALOG_SCOPES, Role.MERCHANT, "import_listings", _product_id),
+    # a new or changed order: import that order (the import routes it when the connection routes on import)
+    EventRoute(ORDER_SCOPES, Role.MERCHANT, "get_orders", _order_ids),
+    # a vendor shipped: bring its shipments to the merchants' orders
+    EventRoute(SHIPMENT_SCOPES, Role.VENDOR, "sync_shipments", _no_params, targets=merchant_connections),
 )
 
 
@@ -182,8 +192,8 @@ class WebhookIntake:
         notes: list[str] = []
         if not connections:
             notes.append(f"no connection for store {event.store_hash}")
+        everyone: list[Connection] | None = None
         for connection in connections:
-            assert connection.id is not None
             for route in self.routes:
                 if scope not in route.scopes or not connection.role.includes(route.role):
                     continue
@@ -194,18 +204,24 @@ class WebhookIntake:
                 if params is None:
                     notes.append(f"{scope}: no usable id in the event data")
                     continue
+                if route.targets is same_connection:
+                    targets = [connection]
+                else:
+                    everyone = everyone if everyone is not None else self.jobs.services.connections.all()
+                    targets = route.targets(connection, everyone)
                 then = tuple(follow for follow in route.then if follow.operation in self.jobs.registry)
-                submitted = self.jobs.submit(
-                    JobRequest(
-                        route.operation,
-                        connection.id,
-                        params,
-                        Trigger.WEBHOOK,
-                        f"webhook event {event.id}" + (" (replay)" if replay else ""),
-                        then=then,
+                for target in targets:
+                    submitted = self.jobs.submit(
+                        JobRequest(
+                            route.operation,
+                            target.id,
+                            params,
+                            Trigger.WEBHOOK,
+                            f"webhook event {event.id}" + (" (replay)" if replay else ""),
+                            then=then,
+                        )
                     )
-                )
-                job_ids.append(submitted.job.id)
+                    job_ids.append(submitted.job.id)
         status = "queued" if job_ids else "ignored"
         detail = "; ".join(dict.fromkeys(notes)) or None
         self.jobs.events.settle(event.id, status, detail, job_ids, replay=replay)

@@ -116,6 +116,7 @@ def _print_job(console: Console, hub: Hub, job: Job, items: str) -> None:
             _when(job.run_after if job.status is JobStatus.QUEUED else job.started_at),
         ),
         ("finished", _when(job.finished_at)),
+        ("worker", job.worker or "-"),
     ]
     if job.error:
         rows.append(("error", job.error))
@@ -397,30 +398,33 @@ def replay(
         _print_events(state_of(ctx).out, [event])
 
 
-def _switch(ctx: typer.Context, connection: str, on: bool, every: str | None, as_json: bool) -> None:
+def _switch(ctx: typer.Context, connection: str, on: bool, every: str | None, wait: bool, as_json: bool) -> None:
     with hub_session(ctx) as hub:
         interval = parse_duration(every) if every is not None else None
-        saved = hub.jobs.set_schedule(connection, "keep_webhooks", enabled=on, interval_s=interval)
+        hub.jobs.set_schedule(connection, "keep_webhooks", enabled=on, interval_s=interval)
         submitted = hub.jobs.run("keep_webhooks", connection, {} if on else {"remove": True}, source="cli")
-        if as_json:
-            print_json({"schedule": schedule_view(saved), "job": job_view(submitted.job)})
+        if not wait and not as_json:
+            what = "kept in place" if on else "being removed"
+            state_of(ctx).out.print(
+                f"Webhook subscriptions for {connection!r} are {what} (job {submitted.job.id}).", markup=False
+            )
             return
-        what = "kept in place" if on else "being removed"
-        state_of(ctx).out.print(
-            f"Webhook subscriptions for {connection!r} are {what} (job {submitted.job.id}).", markup=False
-        )
+        _finish(ctx, hub, submitted.job, wait, as_json, submitted.created)
 
 
 Every = Annotated[str | None, typer.Option("--every", help="How often to check them: 15m, 1h (default 1h).")]
+Wait = Annotated[bool, typer.Option("--wait", help="Wait until the subscriptions are in place.")]
 
 
 @webhooks_app.command("enable")
-def enable(ctx: typer.Context, connection: ConnectionRef, every: Every = None, as_json: Json = False) -> None:
+def enable(
+    ctx: typer.Context, connection: ConnectionRef, every: Every = None, wait: Wait = False, as_json: Json = False
+) -> None:
     """Subscribe the connection's store to the events bchub acts on, and keep the subscriptions in place."""
-    _switch(ctx, connection, True, every, as_json)
+    _switch(ctx, connection, True, every, wait, as_json)
 
 
 @webhooks_app.command("disable")
-def disable(ctx: typer.Context, connection: ConnectionRef, as_json: Json = False) -> None:
+def disable(ctx: typer.Context, connection: ConnectionRef, wait: Wait = False, as_json: Json = False) -> None:
     """Remove bchub's subscriptions from the connection's store (polling schedules go on)."""
-    _switch(ctx, connection, False, None, as_json)
+    _switch(ctx, connection, False, None, wait, as_json)

@@ -46,7 +46,14 @@ def worker(
 ) -> None:
     """Run jobs from the broker (distributed mode). Start as many as you like, on any machines."""
     app = _celery_app(ctx)
-    argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--loglevel={loglevel}", "--without-gossip"]
+    argv = [
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--pool={pool}",
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if hostname:
         argv.append(f"--hostname={hostname}")
     app.worker_main(argv)  # type: ignore[attr-defined]
