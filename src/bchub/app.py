@@ -27,6 +27,8 @@ from bchub.storage.repositories import utc_now
 from bchub.storage.secrets import KeySource, RotationResult, SecretBox, has_encrypted_secrets, rotate_key
 from bchub.sync.connections import AppInstaller, ConnectionService
 from bchub.sync.connections.app_install import AppCredentials
+from bchub.sync.orders.items import CatalogItems
+from bchub.sync.orders.service import OrderService
 from bchub.sync.users import ApiTokenService, UserService
 
 
@@ -106,6 +108,7 @@ class Hub:
         self.connections = ConnectionService(self.sessions, self.secret_box, self.clients, now=now)
         self.users = UserService(self.sessions, now=now)
         self.tokens = ApiTokenService(self.sessions, now=now)
+        self.orders = OrderService(self.sessions, self.connections, self.clients, CatalogItems(), now=now)
         self.app_installer = AppInstaller(
             self.connections, app_credentials(settings), transport=transport, timeout=settings.http_timeout
         )
