@@ -464,13 +464,18 @@ def hold_reasons(order: Order, matches: Mapping[str, ItemMatch]) -> list[str]:
                 f"line {line.order_product_id} ({line.sku}): the vendor has {match.vendor_stock} in stock, "
                 f"the order needs {line.remaining}"
             )
-    for line in order.lines:
-        if line.vendor_connection_id is not None and order.destination(line.order_address_id) is None:
-            reasons.append(
-                f"line {line.order_product_id} ({line.sku}): no shipping address to send the vendor "
-                "(a pickup or digital line)"
-            )
-    return reasons
+    return reasons + blocking_reasons(order)
+
+
+def blocking_reasons(order: Order) -> list[str]:
+    """What stops routing even after review: a vendor line with no address to ship to."""
+    return [
+        f"line {line.order_product_id} ({line.sku}): no shipping address to send the vendor (a pickup or digital line)"
+        for line in order.lines
+        if line.vendor_connection_id is not None
+        and not line.unmatched_reason
+        and order.destination(line.order_address_id) is None
+    ]
 
 
 def route_state_for(order: Order) -> RouteState:
@@ -497,8 +502,8 @@ def vendor_groups(order: Order) -> list[VendorGroup]:
     """Vendor lines grouped per (vendor, shipping address), in a stable order."""
     groups: dict[tuple[int, int | None], list[OrderLine]] = {}
     for line in order.lines:
-        if line.vendor_connection_id is None or line.quantity <= 0:
-            continue
+        if line.vendor_connection_id is None or line.unmatched_reason or line.quantity <= 0:
+            continue  # an unmatched line stays with the merchant (orders with one are held unless forced)
         groups.setdefault((line.vendor_connection_id, line.order_address_id), []).append(line)
     return [
         VendorGroup(vendor, address, tuple(lines))
