@@ -52,6 +52,7 @@ class JobRunner:
         locks: LockStore,
         submit: Callable[[JobRequest], Submitted],
         *,
+        dispatch: Callable[[int, float], None] | None = None,
         worker: str,
         settings: RunnerSettings | None = None,
         rng: random.Random | None = None,
@@ -61,6 +62,7 @@ class JobRunner:
         self.jobs = jobs
         self.locks = locks
         self._submit = submit
+        self._dispatch = dispatch
         self.worker = worker
         self.settings = settings or RunnerSettings()
         self._rng = rng or random.Random()
@@ -91,6 +93,15 @@ class JobRunner:
         finally:
             if lock_key is not None:
                 self.locks.release(lock_key, self.worker)
+                self._wake_next(job)
+
+    def _wake_next(self, job: Job) -> None:
+        """Hand the lock on: the next job waiting for it is due now, instead of at its next look."""
+        if self._dispatch is None:
+            return
+        waiting = self.jobs.waiting_for_lock(job, self.settings.lock_wait_s)
+        if waiting is not None:
+            self._dispatch(waiting, 0.0)
 
     def _prepare(self, job: Job) -> tuple[OperationSpec, Connection] | None:
         """The job's operation and connection, or None after ending a job that cannot run."""

@@ -168,6 +168,7 @@ class JobService:
             self.store,
             self.locks,
             self.submit,
+            dispatch=self._dispatch,
             worker=worker,
             settings=self.runner_settings,
             rng=rng,

@@ -171,6 +171,28 @@ class JobStore:
             run_after=self._now() + timedelta(seconds=delay_s),
         )
 
+    def waiting_for_lock(self, job: Job, lock_wait_s: float) -> int | None:
+        """The next queued job with ``job``'s lock key that was only postponed for the lock; made due now."""
+        now = self._now()
+        query = (
+            select(JobRow.id)
+            .where(
+                JobRow.status == JobStatus.QUEUED.value,
+                JobRow.operation == job.operation,
+                JobRow.connection_id == job.connection_id,
+                JobRow.id != job.id,
+                JobRow.run_after <= now + timedelta(seconds=lock_wait_s),
+            )
+            .order_by(JobRow.run_after, JobRow.id)
+            .limit(1)
+        )
+        with self._sessions() as session:
+            waiting = session.scalar(query)
+        if waiting is None:
+            return None
+        self._update(waiting, JobRow.status == JobStatus.QUEUED.value, run_after=now)
+        return waiting
+
     def heartbeat(self, job_id: int, worker: str) -> bool:
         """Say the run is alive; returns whether someone asked to cancel it."""
         with self._sessions.begin() as session:
