@@ -550,6 +550,15 @@ class OrderRepository:
         row = self.session.scalars(query.order_by(ShipmentRow.id)).first()
         return None if row is None else _shipment(row)
 
+    def with_tracking(self, order_id: int, tracking_number: str) -> list[Shipment]:
+        """The order's shipments with this tracking number (none for an empty one)."""
+        if not tracking_number:
+            return []
+        query = select(ShipmentRow).where(
+            ShipmentRow.order_id == order_id, ShipmentRow.tracking_number == tracking_number
+        )
+        return [_shipment(row) for row in self.session.scalars(query.order_by(ShipmentRow.id))]
+
     def known_vendor_shipments(self, vendor_order_ids: Collection[int]) -> set[tuple[int, int]]:
         """(hub vendor order id, vendor shipment id) of every vendor shipment already taken in."""
         found: set[tuple[int, int]] = set()

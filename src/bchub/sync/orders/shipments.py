@@ -587,6 +587,12 @@ class AddShipments:
                         f"order #{request.store_order_id} is not in the hub; import it first with `bchub orders get {run.connection.name} --id {request.store_order_id}`",
                     )
                     continue
+                tracked = repository.with_tracking(order.id, request.details.tracking_number)
+                if tracked:  # taken in before (it may have been written since, so nothing is left to allocate)
+                    self.report.duplicates += 1
+                    if any(shipment.state is not ShipmentState.WRITTEN for shipment in tracked):
+                        touched.add(order.id)
+                    continue
                 try:
                     groups = allocate_shipment(order, request.items, reserved[order.id])
                 except InputError as error:
