@@ -19,7 +19,6 @@ from bchub.jobs.registry import Registry, Services
 from bchub.jobs.service import JobService
 from bchub.jobs.webhooks import WebhookIntake, WebhookSecrets
 from bchub.settings import Settings
-from bchub.storage import job_tables
 from bchub.storage.secrets import SecretBox
 from bchub.sync.connections.service import ClientFactory, ConnectionService
 
@@ -53,7 +52,6 @@ def build_job_layer(
     secret_box: Callable[[], SecretBox],
     registry: Registry | None = None,
 ) -> JobLayer:
-    job_tables.ensure_tables(sessions.kw["bind"])
     secrets = WebhookSecrets(settings.webhook_secret, secret_box)
     services = Services(
         sessions=sessions,

@@ -5,38 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-from bchub.storage.tables import NAMING, UTCDateTime
-
-
-class Base(DeclarativeBase):
-    """Interim: the job tables live on their own metadata until migration 0005_jobs takes them over."""
-
-    metadata = MetaData(naming_convention=NAMING)
-
-
-Table("connections", Base.metadata, Column("id", Integer, primary_key=True))  # for the foreign keys only
-
-
-def ensure_tables(engine: Engine) -> None:
-    """Interim: create the job tables the migration will create."""
-    tables = [JobRow.__table__, JobLockRow.__table__, ScheduleRow.__table__, WebhookEventRow.__table__]
-    Base.metadata.create_all(engine, tables=tables)  # type: ignore[arg-type]
+from bchub.storage.tables import Base, UTCDateTime
 
 
 class JobRow(Base):
