@@ -20,7 +20,7 @@ from bchub.errors import (
     InputError,
     NotFoundError,
 )
-from bchub.interfaces.api import bigcommerce_app, connections, jobs
+from bchub.interfaces.api import bigcommerce_app, connections, jobs, orders
 from bchub.interfaces.webhooks import receiver
 
 _STATUS: tuple[tuple[type[HubError], int], ...] = (
@@ -64,6 +64,7 @@ def create_api(hub: Hub) -> FastAPI:
     api.include_router(connections.router)
     api.include_router(bigcommerce_app.router)
     api.include_router(jobs.router)
+    api.include_router(orders.router)
     api.include_router(receiver.router)
     return api
 
