@@ -21,6 +21,7 @@ from bchub.errors import (
     NotFoundError,
 )
 from bchub.interfaces.api import bigcommerce_app, connections, jobs, orders
+from bchub.interfaces.console import install_console
 from bchub.interfaces.webhooks import receiver
 
 _STATUS: tuple[tuple[type[HubError], int], ...] = (
@@ -66,6 +67,7 @@ def create_api(hub: Hub) -> FastAPI:
     api.include_router(jobs.router)
     api.include_router(orders.router)
     api.include_router(receiver.router)
+    install_console(api, hub)
     return api
 
 
