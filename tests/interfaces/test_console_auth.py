@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from bchub.app import Hub
-from bchub.storage.auth_tables import ApiTokenRow, UserRow
-from bchub.storage.tables import Base
 from tests.browser.support import (
     PASSWORD,
     USERNAME,
@@ -25,10 +21,8 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture(autouse=True)
-def _auth_tables(hub: Hub) -> Iterator[None]:
-    Base.metadata.create_all(hub.engine, tables=[UserRow.__table__, ApiTokenRow.__table__], checkfirst=True)  # type: ignore[list-item]
+def _cheap_passwords(hub: Hub) -> None:
     cheap_passwords(hub)
-    yield
 
 
 def cookie_header(response: httpx.Response) -> str:
