@@ -1,0 +1,135 @@
+"""Rules of publishing hub items to a merchant store and keeping price and stock in sync (pure).
+
+- The **attribute policy** decides what happens to custom fields whose name or value is longer
+  than the store accepts (250 characters): truncate, leave the field out, or refuse the product.
+- A **push state** is what the hub last sent a listing (price, sale price, stock); its hash tells
+  "nothing changed" without asking the store, so an unchanged run sends no write at all.
+- **Vendor stock rules** turn a vendor's stock level into the level published to merchants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bchub.domain.catalog import Attribute, content_hash
+from bchub.errors import InputError
+
+ATTRIBUTE_MAX = 250  # BigCommerce custom field name and value limit
+
+
+class AttributePolicy(StrEnum):
+    TRUNCATE = "truncate"  # cut names and values to 250 characters
+    SKIP = "skip"  # leave the too-long field out
+    FAIL = "fail"  # do not create the product; report why
+
+
+class AttributeTooLong(InputError):
+    """A custom field is over the limit and the policy is ``fail``."""
+
+
+def apply_attribute_policy(fields: Iterable[Attribute], policy: AttributePolicy) -> tuple[Attribute, ...]:
+    """The custom fields to send under ``policy``; raises ``AttributeTooLong`` for ``fail``."""
+    kept: list[Attribute] = []
+    for field in fields:
+        if len(field.name) <= ATTRIBUTE_MAX and len(field.value) <= ATTRIBUTE_MAX:
+            kept.append(field)
+        elif policy is AttributePolicy.TRUNCATE:
+            kept.append(Attribute(field.name[:ATTRIBUTE_MAX], field.value[:ATTRIBUTE_MAX]))
+        elif policy is AttributePolicy.FAIL:
+            which = "name" if len(field.name) > ATTRIBUTE_MAX else "value"
+            raise AttributeTooLong(
+                f"custom field {field.name[:40]!r} has a {which} of "
+                f"{len(field.name if which == 'name' else field.value)} characters (the store accepts "
+                f"{ATTRIBUTE_MAX}); use --attributes truncate or skip, or shorten it"
+            )
+    return tuple(kept)
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    override_names: bool = True  # the hub's name replaces the store's on later publishes
+    attribute_policy: AttributePolicy = AttributePolicy.TRUNCATE
+    dry_run: bool = False
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "override_names": self.override_names,
+            "attribute_policy": self.attribute_policy.value,
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass(frozen=True)
+class PushState:
+    """What is (to be) pushed to one listing: ``None`` means "not managed by the hub"."""
+
+    price: Decimal | None = None
+    sale_price: Decimal | None = None
+    stock: int | None = None
+
+    def price_hash(self) -> str | None:
+        if self.price is None and self.sale_price is None:
+            return None
+        return content_hash({"price": self.price, "sale_price": self.sale_price})[:32]
+
+    def stock_hash(self) -> str | None:
+        return None if self.stock is None else content_hash({"stock": self.stock})[:32]
+
+    def combined_hash(self) -> str:
+        return content_hash({"price": self.price, "sale_price": self.sale_price, "stock": self.stock})
+
+
+@dataclass(frozen=True)
+class PushPlan:
+    """Which parts of a listing need sending, compared with what was last pushed."""
+
+    price: bool
+    stock: bool
+
+    @property
+    def any(self) -> bool:
+        return self.price or self.stock
+
+
+def plan_push(wanted: PushState, last_price_hash: str | None, last_stock_hash: str | None) -> PushPlan:
+    """Send a part only when it is managed and differs from what was last pushed successfully."""
+    price_hash = wanted.price_hash()
+    stock_hash = wanted.stock_hash()
+    return PushPlan(
+        price=price_hash is not None and price_hash != last_price_hash,
+        stock=stock_hash is not None and stock_hash != last_stock_hash,
+    )
+
+
+@dataclass(frozen=True)
+class VendorStockRule:
+    """How a vendor's stock becomes the merchant's: minus a buffer, at most a cap, 0 if discontinued."""
+
+    buffer: int = 0
+    cap: int | None = None
+    zero_when_discontinued: bool = False
+
+    def __post_init__(self) -> None:
+        if self.buffer < 0:
+            raise InputError("the stock buffer cannot be negative")
+        if self.cap is not None and self.cap < 0:
+            raise InputError("the stock cap cannot be negative")
+
+    def published(self, quantity: int, *, discontinued: bool = False) -> int:
+        if discontinued and self.zero_when_discontinued:
+            return 0
+        level = max(quantity - self.buffer, 0)
+        return level if self.cap is None else min(level, self.cap)
+
+
+def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Per-field changes ``{field: (before, after)}``; a field missing before shows ``None``."""
+    return {
+        key: (before.get(key), value)
+        for key, value in sorted(after.items())
+        if content_hash(before.get(key)) != content_hash(value)
+    }
