@@ -1,7 +1,7 @@
 """Reading a whole store with ``BigCommerceClient``: requests used against the lower bound, 429s, time, memory.
 
-Scenario: 10,000 products with 3 variants each and 5,000 orders with line items, served by an
-in-process bcsandbox store on the Standard plan (150 requests per window) with 50 ms of latency
+Scenario: 10,000 products with 3 variants each and 5,000 orders with line items, served by a
+bcsandbox store on the Standard plan (150 requests per window) with 50 ms of latency
 injected on every request. Two readers read both lists:
 
 - ``client``: the client's own listing (``catalog.list_products()``, ``orders.list()``): page 1,
@@ -11,8 +11,10 @@ injected on every request. Two readers read both lists:
 
 The quota window is shortened (``--window-ms``, default 3,000 ms instead of 30,000 ms) so a
 run takes seconds; the quota per window stays 150, so the limiter works exactly as it would in
-real time, ten times faster. Lower bound per list: ``ceil(N / 250)`` requests. Peak memory is
-measured in a second pass under ``tracemalloc`` (client and in-process sandbox together).
+real time, ten times faster. By default the sandbox runs as its own server process pinned to one
+core and the client to the other, over loopback, as a real store would be (``--in-process`` serves
+it through the ASGI transport in this process instead). Lower bound per list: ``ceil(N / 250)`` requests. Peak memory is
+measured in a second pass under ``tracemalloc`` (the client's process).
 
     python -m benchmarks.client_read [--quick]
 
@@ -24,10 +26,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
+import shutil
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import httpx
 
 from bchub.bigcommerce import BigCommerceClient, PageSettings
 from bchub.bigcommerce.models import Order, Product
@@ -167,35 +176,124 @@ READERS: dict[str, dict[str, Reader]] = {
 }
 
 
+# -- the sandbox, in this process or as a server ---------------------------------------------------
+
+
+class SandboxHandle:
+    """Where the store is served, and its request log."""
+
+    base_url: str
+    transport: httpx.AsyncBaseTransport | None
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+    def statuses(self, path: str) -> list[int]:
+        raise NotImplementedError
+
+
+class InProcess(SandboxHandle):
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.base_url = "http://sandbox.bench"
+        self.transport = transport_for(sandbox)
+
+    def clear(self) -> None:
+        self.sandbox.clear_requests()
+
+    def statuses(self, path: str) -> list[int]:
+        return [entry.status for entry in self.sandbox.requests(STORE, path_prefix=path)]
+
+
+class Server(SandboxHandle):
+    """``bcsandbox`` in a child process pinned to core 0; this process moves to core 1."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
+        command = [
+            *pin, sys.executable, "-m", "benchmarks.client_read", "--serve", str(port),
+            "--products", str(args.products), "--orders", str(args.orders),
+            "--latency-ms", str(args.latency_ms), "--window-ms", str(args.window_ms),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command)
+        if pin:
+            os.sched_setaffinity(0, {1})
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.transport = None
+        self.control = httpx.Client(base_url=self.base_url, timeout=60)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if self.control.get("/_sandbox").json()["stores"]:
+                    return
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError("the sandbox server exited while starting")
+            time.sleep(0.5)
+        raise RuntimeError("the sandbox server did not come up")
+
+    def clear(self) -> None:
+        self.control.post("/_sandbox/requests/clear").raise_for_status()
+
+    def statuses(self, path: str) -> list[int]:
+        log = self.control.get("/_sandbox/requests", params={"store_hash": STORE, "path": path}).json()
+        return [entry["status"] for entry in log["requests"]]
+
+    def close(self) -> None:
+        self.control.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Child process: seed the store, then serve it until terminated."""
+    import uvicorn
+
+    from bcsandbox.server import create_app
+
+    sandbox = Sandbox(SandboxSettings(window_ms=args.window_ms))
+    store = sandbox.create_store(STORE, plan="standard", access_token=TOKEN)
+    seed(store, args.products, args.orders)
+    store.faults.add(FaultRule(path="*", latency_ms=args.latency_ms))
+    uvicorn.run(
+        create_app(sandbox), host="127.0.0.1", port=args.serve, log_level="warning", access_log=False,
+        http="httptools", loop="uvloop",
+    )  # fmt: skip
+
+
 # -- running --------------------------------------------------------------------------------------
 
 
 async def run_list(
-    sandbox: Sandbox, client: BigCommerceClient, name: str, reader: Reader, *, trace: bool
+    sandbox: SandboxHandle, client: BigCommerceClient, name: str, reader: Reader, *, trace: bool
 ) -> tuple[ListRun, int | None]:
-    sandbox.clear_requests()
+    sandbox.clear()
     limited_before = client.stats.rate_limited
     (items, children), measured = await (traced if trace else timed)(lambda: reader(client))
-    log = sandbox.requests(STORE, path_prefix=LISTS[name])
+    statuses = sandbox.statuses(LISTS[name])
     run = ListRun(
         items=items,
         children=children,
-        requests=len(log),
-        rate_limited=max(sum(entry.status == 429 for entry in log), client.stats.rate_limited - limited_before),
+        requests=len(statuses),
+        rate_limited=max(sum(status == 429 for status in statuses), client.stats.rate_limited - limited_before),
         seconds=round(measured.seconds, 3),
     )
     return run, measured.peak_bytes
 
 
 async def run_reader(
-    sandbox: Sandbox, reader: str, args: argparse.Namespace, *, trace: bool
+    sandbox: SandboxHandle, reader: str, args: argparse.Namespace, *, trace: bool
 ) -> tuple[dict[str, ListRun], int | None]:
     """Both lists with a fresh client, after waiting out the window the previous reader used."""
     await asyncio.sleep(args.window_ms / 1000 + 0.1)
     runs: dict[str, ListRun] = {}
     peak: int | None = None
     pages = PageSettings(concurrency=args.concurrency)
-    async with BigCommerceClient(STORE, TOKEN, "http://sandbox.bench", transport_for(sandbox), pages=pages) as client:
+    async with BigCommerceClient(STORE, TOKEN, sandbox.base_url, sandbox.transport, pages=pages) as client:
         for name, read in READERS[reader].items():
             runs[name], list_peak = await run_list(sandbox, client, name, read, trace=trace)
             if list_peak is not None:
@@ -243,6 +341,7 @@ def summarize(
             "real_window_ms": 30_000,
             "page_size": PAGE,
             "concurrency": args.concurrency,
+            "sandbox": "in-process" if args.in_process else "separate server process, one core each",
             "quick": args.quick,
         },
         "lists": lists,
@@ -288,11 +387,23 @@ def report(result: dict[str, Any]) -> str:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    sandbox = Sandbox(SandboxSettings(window_ms=args.window_ms))
-    store = sandbox.create_store(STORE, plan="standard", access_token=TOKEN)
     print(f"seeding {args.products:,} products x {VARIANTS} variants and {args.orders:,} orders ...", flush=True)
-    seed(store, args.products, args.orders)
-    store.faults.add(FaultRule(path="*", latency_ms=args.latency_ms))
+    if args.in_process:
+        in_process = Sandbox(SandboxSettings(window_ms=args.window_ms))
+        store = in_process.create_store(STORE, plan="standard", access_token=TOKEN)
+        seed(store, args.products, args.orders)
+        store.faults.add(FaultRule(path="*", latency_ms=args.latency_ms))
+        sandbox: SandboxHandle = InProcess(in_process)
+    else:
+        sandbox = Server(args)
+    try:
+        return await _measure(sandbox, args)
+    finally:
+        if isinstance(sandbox, Server):
+            sandbox.close()
+
+
+async def _measure(sandbox: SandboxHandle, args: argparse.Namespace) -> dict[str, Any]:
     runs: dict[str, dict[str, ListRun]] = {}
     peaks: dict[str, int | None] = {}
     for reader in READERS:
@@ -312,9 +423,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--window-ms", type=int, default=3_000, help="quota window (BigCommerce: 30,000)")
     parser.add_argument("--concurrency", type=int, default=8, help="pages in flight per list")
+    parser.add_argument("--in-process", action="store_true", help="serve the sandbox in this process")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.products = args.products if args.products is not None else (5_000 if args.quick else 10_000)
     args.orders = args.orders if args.orders is not None else (2_400 if args.quick else 5_000)
+    if args.serve:
+        serve(args)
+        return
     result = asyncio.run(run(args))
     path = write_result("client_read", result)
     print(report(result))
