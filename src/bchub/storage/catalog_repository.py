@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -92,8 +92,8 @@ def item_data_of(row: ItemRow) -> ItemData:
     )
 
 
-def item_columns(data: ItemData) -> dict[str, Any]:
-    """The ``catalog_items`` columns holding ``data`` (and its hash)."""
+def item_columns(data: ItemData, data_hash: str | None = None) -> dict[str, Any]:
+    """The ``catalog_items`` columns holding ``data`` (and its hash, computed unless given)."""
     return {
         "sku": data.sku,
         "parent_sku": data.parent_sku,
@@ -116,7 +116,7 @@ def item_columns(data: ItemData) -> dict[str, Any]:
         "custom_fields": [{"name": field.name, "value": field.value} for field in data.custom_fields],
         "options": [{"name": option.name, "value": option.value} for option in data.options],
         "hs_code": data.hs_code,
-        "content_hash": data.content_hash(),
+        "content_hash": data_hash or data.content_hash(),
     }
 
 
@@ -346,6 +346,10 @@ class CatalogRepository:
         if rows:
             self.session.execute(update(ListingRow), rows)
 
+    def delete_listings(self, listing_ids: Sequence[int]) -> None:
+        for part in chunked(list(listing_ids)):
+            self.session.execute(delete(ListingRow).where(ListingRow.id.in_(part)))
+
     def put_stock(self, rows: list[dict[str, Any]]) -> None:
         """Insert or replace stock rows (``item_id``, ``source``, ``connection_id``, ``quantity``, ``updated_at``)."""
         if not rows:
@@ -402,6 +406,13 @@ class CatalogRepository:
         for part in chunked(wanted):
             query = select(ItemRow.id, ItemRow.supplier_connection_id).where(ItemRow.id.in_(part))
             found.update((item_id, supplier) for item_id, supplier in self.session.execute(query))
+        return found
+
+    def skus_of(self, item_ids: Iterable[int]) -> list[str]:
+        wanted = sorted(set(item_ids))
+        found: list[str] = []
+        for part in chunked(wanted):
+            found.extend(self.session.scalars(select(ItemRow.sku).where(ItemRow.id.in_(part))))
         return found
 
     # -- internals -----------------------------------------------------------------------------

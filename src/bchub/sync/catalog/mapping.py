@@ -12,7 +12,7 @@ stays ``61.16``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -43,11 +43,23 @@ class ReadListing:
     visible: bool
     modified_at: datetime | None
 
-    def read_hash(self) -> str:
-        """Changes when anything the hub keeps from this store changes (not ``date_modified`` alone)."""
-        fields = asdict(self)
-        fields.pop("modified_at")
-        return content_hash(fields)
+    def read_hash(self, data_hash: str | None = None) -> str:
+        """Changes when anything the hub keeps from this store changes (not ``date_modified`` alone).
+
+        ``data_hash`` is ``self.data.content_hash()`` when the caller has it already.
+        """
+        return content_hash(
+            [
+                data_hash or self.data.content_hash(),
+                self.product_id,
+                self.variant_id,
+                self.base_variant,
+                self.sku,
+                self.price,
+                self.inventory_level,
+                self.visible,
+            ]
+        )
 
 
 @dataclass(frozen=True)
