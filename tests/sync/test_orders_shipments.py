@@ -198,3 +198,15 @@ async def test_csv_import_writes_good_rows_and_reports_bad_ones(world: World) ->
 async def test_csv_without_the_needed_columns_is_refused(world: World) -> None:
     with pytest.raises(InputError, match="missing: quantity"):
         await world.hub.orders.import_csv(MERCHANT, "order,sku\n1,A\n")
+
+
+async def test_a_vendor_hint_syncs_the_merchants_with_orders_there(world: World) -> None:
+    north = world.vendor_skus(0)[0]
+    number, vendor_orders = await _routed(world, (north, 1))
+    world.vendor(0).orders.ship_order(
+        vendor_orders[VENDORS[0]], {"tracking_number": "HINT-1", "tracking_carrier": "ups"}
+    )
+    assert await world.hub.orders.sync_shipments_from_vendor(VENDORS[1]) == []  # nothing was placed there
+    (run,) = await world.hub.orders.sync_shipments_from_vendor(VENDORS[0])
+    assert run.counts["created"] == 1
+    assert [shipment.tracking_number for shipment in world.merchant.orders.get(number).shipments] == ["HINT-1"]

@@ -89,7 +89,7 @@ def chunks(values: Collection[T], size: int = CHUNK) -> Iterator[list[T]]:
 class OrderFilter:
     connection_id: int | None = None
     route_state: RouteState | None = None
-    status_id: int | None = None
+    status_ids: Collection[int] | None = None
     unmatched: bool | None = None  # True: only orders with unmatched lines
     store_order_ids: Collection[int] | None = None
 
@@ -144,8 +144,8 @@ class OrderRepository:
             query = query.where(OrderRow.connection_id == where.connection_id)
         if where.route_state is not None:
             query = query.where(OrderRow.route_state == where.route_state.value)
-        if where.status_id is not None:
-            query = query.where(OrderRow.status_id == where.status_id)
+        if where.status_ids:
+            query = query.where(OrderRow.status_id.in_(list(where.status_ids)))
         if where.unmatched is not None:
             query = query.where(OrderRow.unmatched_lines > 0 if where.unmatched else OrderRow.unmatched_lines == 0)
         if where.store_order_ids is not None:
@@ -445,6 +445,19 @@ class OrderRepository:
             .join(OrderRow, OrderRow.id == VendorOrderRow.order_id)
             .where(
                 OrderRow.connection_id == merchant_connection_id,
+                VendorOrderRow.state == VendorOrderState.PLACED.value,
+            )
+            .distinct()
+        )
+        return sorted(int(value) for value in self.session.scalars(query))
+
+    def merchants_of_vendor(self, vendor_connection_id: int) -> list[int]:
+        """Merchant connections with orders placed in this vendor's store."""
+        query = (
+            select(OrderRow.connection_id)
+            .join(VendorOrderRow, VendorOrderRow.order_id == OrderRow.id)
+            .where(
+                VendorOrderRow.vendor_connection_id == vendor_connection_id,
                 VendorOrderRow.state == VendorOrderState.PLACED.value,
             )
             .distinct()

@@ -96,12 +96,12 @@ def list_orders(
     request: Request,
     connection_id: int | None = None,
     route_state: RouteState | None = None,
-    status_id: int | None = None,
+    status_id: list[int] | None = Query(None),
     unmatched: bool | None = None,
     limit: int = Query(50, ge=1, le=250),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
-    where = OrderFilter(connection_id=connection_id, route_state=route_state, status_id=status_id, unmatched=unmatched)
+    where = OrderFilter(connection_id=connection_id, route_state=route_state, status_ids=status_id, unmatched=unmatched)
     found, total = hub_of(request).orders.search(where, limit=limit, offset=offset)
     return {"total": total, "orders": [order_view(order) for order in found]}
 

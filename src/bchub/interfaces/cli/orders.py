@@ -274,7 +274,7 @@ def list_orders(
         where = OrderFilter(
             connection_id=connection_id,
             route_state=_route_state(route_state),
-            status_id=status[0] if status else None,
+            status_ids=status or None,
             unmatched=True if unmatched else None,
         )
         found, total = hub.orders.search(where, limit=limit, offset=offset)

@@ -160,6 +160,14 @@ class OrderService:
     ) -> Run:
         return await sync_shipments(self.deps, reference, progress=progress, trigger=trigger)
 
+    async def sync_shipments_from_vendor(
+        self, vendor: str | int, *, progress: Progress | None = None, trigger: Trigger = Trigger.WEBHOOK
+    ) -> list[Run]:
+        """A vendor's store says it shipped something: sync every merchant with orders placed there."""
+        with self.deps.sessions() as session:
+            merchants = OrderRepository(session).merchants_of_vendor(self.connection_id(vendor))
+        return [await sync_shipments(self.deps, merchant, progress=progress, trigger=trigger) for merchant in merchants]
+
     async def add_shipment(
         self, reference: str | int, shipment: ManualShipment, *, progress: Progress | None = None
     ) -> tuple[Run, ImportReport]:
