@@ -1,11 +1,56 @@
-"""The operations bchub's jobs can run. Adding one is one line in ``default_registry``."""
+"""The operations bchub's jobs can run. Adding one is one line in ``default_registry``.
+
+Each maps a job's ``params`` to the request of a ``bchub.sync`` operation and runs its body as
+the job's recorded run (``JobContext.execute``).
+"""
 
 from __future__ import annotations
 
-from bchub.domain.runs import ItemOutcome, Outcome
-from bchub.jobs.registry import JobContext, OperationSpec, Registry, body_operation
+import asyncio
+from typing import Any
+
+from bchub.domain.connections import Role
+from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
+from bchub.errors import InputError
+from bchub.jobs.reconcile import reconcile_body
+from bchub.jobs.registry import JobContext, OperationSpec, Registry, Services, body_operation
 from bchub.jobs.webhooks import KEEP_WEBHOOKS
+from bchub.storage.repositories import utc_now
+from bchub.storage.runs import RunRepository
+from bchub.sync.orders.common import NoProgress, OrderDeps, settings_of
+from bchub.sync.orders.get import GetOrders, GetRequest
+from bchub.sync.orders.items import CatalogItems
+from bchub.sync.orders.purge import OPERATION as PURGE_OPERATION
+from bchub.sync.orders.purge import purge_connection
+from bchub.sync.orders.route import RouteOrders, RouteRequest
+from bchub.sync.orders.shipments import SyncShipments
 from bchub.sync.runner import OperationBody, OperationRun
+
+MERCHANT = frozenset({Role.MERCHANT})
+
+
+def _order_ids(params: dict[str, Any]) -> list[int] | None:
+    value = params.get("store_order_ids")
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in values):
+        raise InputError(f"'store_order_ids' must be order numbers; got {value!r}")
+    return list(values)
+
+
+def _flag(params: dict[str, Any], name: str) -> bool:
+    value = params.get(name, False)
+    if not isinstance(value, bool):
+        raise InputError(f"{name!r} must be true or false; got {value!r}")
+    return value
+
+
+def _deps(services: Services) -> OrderDeps:
+    return OrderDeps(services.sessions, services.connections, services.clients, CatalogItems(), utc_now)
+
+
+# -- connections ------------------------------------------------------------------------------------
 
 
 def _test_body(ctx: JobContext) -> OperationBody:
@@ -14,10 +59,8 @@ def _test_body(ctx: JobContext) -> OperationBody:
         report = await ctx.services.connections.test(run.connection.id)
         outcome = Outcome.UNCHANGED if report.passed else Outcome.FAILED
         with run.sessions.begin() as session:
-            run.record(
-                session,
-                ItemOutcome("connection", run.connection.name, outcome, None if report.passed else report.reason()),
-            )
+            reason = None if report.passed else report.reason()
+            run.record(session, ItemOutcome("connection", run.connection.name, outcome, reason))
         run.summary["test_requests"] = report.requests_sent
 
     return body
@@ -28,6 +71,70 @@ TEST_CONNECTION = body_operation(
 )
 
 
+# -- orders -----------------------------------------------------------------------------------------
+
+
+async def _get_orders(ctx: JobContext) -> Run:
+    request = GetRequest(store_order_ids=_order_ids(ctx.params), full=_flag(ctx.params, "full"))
+    body = GetOrders(_deps(ctx.services), request, NoProgress())
+    run = await ctx.execute(body)
+    if body.created and run.status is not RunStatus.FAILED and settings_of(ctx.connection).route_on_import:
+        ctx.follow("route_orders")
+    return run
+
+
+def _route_body(ctx: JobContext) -> OperationBody:
+    request = RouteRequest(store_order_ids=_order_ids(ctx.params), force=_flag(ctx.params, "force"))
+    return RouteOrders(_deps(ctx.services), request, NoProgress())
+
+
+def _shipments_body(ctx: JobContext) -> OperationBody:
+    return SyncShipments(_deps(ctx.services), NoProgress())
+
+
+async def _purge_pii(ctx: JobContext) -> Run:
+    """No API request: runs for paused connections too; a connection without a retention period purges nothing."""
+    deps = _deps(ctx.services)
+    run = await asyncio.to_thread(purge_connection, deps, ctx.connection, trigger=ctx.job.trigger)
+    if run is None:
+        assert ctx.connection.id is not None
+        with ctx.services.sessions.begin() as session:
+            runs = RunRepository(session)
+            started = runs.start(PURGE_OPERATION, ctx.connection.id, ctx.job.trigger, {"retention_days": None})
+            run = runs.finish(started.id, RunStatus.SUCCEEDED, counts={"purged": 0}, requests=0)
+    ctx.run_id = run.id
+    if ctx.on_run_started is not None:
+        ctx.on_run_started(run.id)
+    return run
+
+
+GET_ORDERS = OperationSpec("get_orders", "get orders", _get_orders, roles=MERCHANT, interval_s=900)
+ROUTE_ORDERS = body_operation("route_orders", "route orders to vendors", _route_body, roles=MERCHANT, interval_s=900)
+SYNC_SHIPMENTS = body_operation(
+    "sync_shipments", "sync shipments from vendors", _shipments_body, roles=MERCHANT, interval_s=1800
+)
+PURGE_PII = OperationSpec(
+    "purge_pii", "purge customer details", _purge_pii, roles=MERCHANT, runs_when_paused=True, interval_s=86400
+)
+RECONCILE_ORDERS = body_operation(
+    "reconcile_orders",
+    "reconcile orders and shipments with the store",
+    reconcile_body,
+    roles=MERCHANT,
+    interval_s=86400,
+    schedule_params={"days": 3},
+)
+
+
 def default_registry() -> Registry:
-    operations: list[OperationSpec] = [TEST_CONNECTION, KEEP_WEBHOOKS]
-    return Registry(operations)
+    return Registry(
+        [
+            TEST_CONNECTION,
+            KEEP_WEBHOOKS,
+            GET_ORDERS,
+            ROUTE_ORDERS,
+            SYNC_SHIPMENTS,
+            PURGE_PII,
+            RECONCILE_ORDERS,
+        ]
+    )

@@ -120,22 +120,15 @@ class EventRoute:
     targets: Targets = same_connection
 
 
-def _numeric(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
-
-
-def _order_ids(data: dict[str, Any]) -> dict[str, Any] | None:
-    order_id = _numeric(data.get("id"))
-    return {"store_order_ids": [order_id]} if order_id is not None else None
-
-
 def _no_params(data: dict[str, Any]) -> dict[str, Any] | None:
     return {}
 
 
 EVENT_ROUTES: tuple[EventRoute, ...] = (
-    # a new or changed order: import that order (the import routes it when the connection routes on import)
-    EventRoute(ORDER_SCOPES, Role.MERCHANT, "get_orders", _order_ids),
+    # a new or changed order: an incremental import, which applies the connection's status and age
+    # filters (an order created Incomplete is not imported) and routes on import when set to; a
+    # burst of events waits as one job (same identity key)
+    EventRoute(ORDER_SCOPES, Role.MERCHANT, "get_orders", _no_params),
     # a vendor shipped: bring its shipments to the merchants' orders
     EventRoute(SHIPMENT_SCOPES, Role.VENDOR, "sync_shipments", _no_params, targets=merchant_connections),
 )
