@@ -12,13 +12,14 @@ Everything here is pure: no I/O, no database, no HTTP.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 from bchub.errors import InputError
 
@@ -125,7 +126,32 @@ class ItemData:
     hs_code: str | None = None
 
     def content_hash(self) -> str:
-        return content_hash(asdict(self))
+        # fields in order, by hand: ``asdict`` would dominate a 30,000-item import
+        return content_hash(
+            [
+                self.sku,
+                self.name,
+                self.parent_sku,
+                self.description,
+                self.price,
+                self.cost_price,
+                self.sale_price,
+                self.retail_price,
+                self.upc,
+                self.mpn,
+                self.gtin,
+                self.weight,
+                self.width,
+                self.height,
+                self.depth,
+                self.brand,
+                self.categories,
+                self.images,
+                [(field.name, field.value) for field in self.custom_fields],
+                [(option.name, option.value) for option in self.options],
+                self.hs_code,
+            ]
+        )
 
     def with_prices_of(self, other: ItemData) -> ItemData:
         return replace(
@@ -304,8 +330,7 @@ def match_listing(
 
 def content_hash(value: Any) -> str:
     """A stable SHA-256 of plain data (dicts, lists, decimals, dates), for change detection."""
-    encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return hashlib.sha256(orjson.dumps(value, default=_plain, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _plain(value: Any) -> Any:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,6 +42,10 @@ from bchub.storage.repositories import utc_now
 from bchub.storage.tables import ConnectionRow
 
 T = TypeVar("T")
+# the Core tables, for bulk statements without the ORM's per-row work
+ITEMS = cast(Table, ItemRow.__table__)
+LISTINGS = cast(Table, ListingRow.__table__)
+STOCK = cast(Table, StockRow.__table__)
 CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
 
 
@@ -53,6 +57,21 @@ def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 def _rowcount(result: Any) -> int:
     """Rows an UPDATE changed (``CursorResult.rowcount``; typed loosely by SQLAlchemy)."""
     return int(result.rowcount)
+
+
+def _update_by_id(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE rows by ``id`` with executemany, one statement per set of columns (Core: no ORM overhead)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        columns = tuple(sorted(key for key in row if key != "id"))
+        groups.setdefault(columns, []).append({**{f"new_{key}": row[key] for key in columns}, "match_id": row["id"]})
+    for columns, params in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("match_id"))
+            .values({key: bindparam(f"new_{key}") for key in columns})
+        )
+        session.execute(statement, params)
 
 
 def stock_source(connection_id: int) -> str:
@@ -259,7 +278,7 @@ class CatalogRepository:
     def matches(self, *, status: MatchStatus | None = None, connection_id: int | None = None) -> list[MatchRow]:
         """Merchant listings with how they matched a vendor listing (by master SKU)."""
         merchant = ConnectionRow.__table__.alias("merchant")
-        vendor_listing = ListingRow.__table__.alias("vendor_listing")
+        vendor_listing = LISTINGS.alias("vendor_listing")
         vendor = ConnectionRow.__table__.alias("vendor")
         query = (
             select(
@@ -330,21 +349,20 @@ class CatalogRepository:
         """Insert items (column dicts); returns their ids by master SKU."""
         if not rows:
             return {}
-        result = self.session.execute(insert(ItemRow).returning(ItemRow.id, ItemRow.sku), rows)
+        table = ITEMS
+        result = self.session.execute(insert(table).returning(table.c.id, table.c.sku), rows)
         return {sku: item_id for item_id, sku in result}
 
     def update_items(self, rows: list[dict[str, Any]]) -> None:
         """Update items by primary key (each dict has ``id`` and the columns to change)."""
-        if rows:
-            self.session.execute(update(ItemRow), rows)
+        _update_by_id(self.session, ITEMS, rows)
 
     def insert_listings(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.session.execute(insert(ListingRow), rows)
+            self.session.execute(insert(LISTINGS), rows)
 
     def update_listings(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(update(ListingRow), rows)
+        _update_by_id(self.session, LISTINGS, rows)
 
     def delete_listings(self, listing_ids: Sequence[int]) -> None:
         for part in chunked(list(listing_ids)):
@@ -356,9 +374,9 @@ class CatalogRepository:
             return
         dialect = self.session.get_bind().dialect.name
         if dialect == "postgresql":
-            statement: Any = pg_insert(StockRow)
+            statement: Any = pg_insert(STOCK)
         elif dialect == "sqlite":
-            statement = sqlite_insert(StockRow)
+            statement = sqlite_insert(STOCK)
         else:
             raise NotImplementedError(f"stock upserts are written for SQLite and PostgreSQL, not {dialect}")
         statement = statement.on_conflict_do_update(

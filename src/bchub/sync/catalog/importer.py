@@ -27,9 +27,10 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bchub.bigcommerce.client import BigCommerceClient
@@ -57,6 +58,7 @@ from bchub.storage.catalog_repository import (
 from bchub.storage.catalog_tables import ItemRow, ListingRow
 from bchub.storage.cursors import CursorStore
 from bchub.storage.repositories import utc_now
+from bchub.storage.tables import RunItemRow
 from bchub.sync.catalog.mapping import ReadListing, Unmappable, master_sku_of, product_listings
 from bchub.sync.catalog.reader import (
     ID_BATCH,
@@ -72,6 +74,7 @@ from bchub.sync.runner import OperationBody, OperationRun, execute
 
 log = logging.getLogger(__name__)
 
+RUN_ITEMS = cast(Table, RunItemRow.__table__)
 OPERATION = "import_listings"
 STREAM = "catalog.products"
 SKU_BATCH = 50  # SKUs per variant lookup (keeps the URL short)
@@ -291,6 +294,26 @@ class ListingImport:
                 reason = f"{type(error).__name__}: {error}"
                 self.run.record(session, ItemOutcome(_kind(read), _key(read), Outcome.FAILED, reason))
 
+    def _record(self, session: Session, outcomes: list[ItemOutcome]) -> None:
+        """``OperationRun.record`` for a whole batch in one executemany (an ORM object per row costs too much)."""
+        if not outcomes:
+            return
+        at = self.now()
+        rows = [
+            {
+                "run_id": self.run.run.id,
+                "kind": outcome.kind,
+                "key": outcome.key[:255],
+                "outcome": outcome.outcome.value,
+                "reason": outcome.reason,
+                "at": at,
+            }
+            for outcome in outcomes
+        ]
+        session.execute(insert(RUN_ITEMS), rows)
+        for outcome in outcomes:
+            self.run.tally.add(outcome.outcome)
+
     def _chosen(self, read: ReadListing) -> bool:
         """A SKU-selective import takes only the chosen SKUs of the products it reads."""
         if not self.options.skus or read.product_id in self.options.product_ids:
@@ -358,9 +381,13 @@ class ListingImport:
                 if read.inventory_level is not None
             ]
         )
-        for decision in batch.decisions:
-            outcome = ItemOutcome(_kind(decision.read), _key(decision.read), decision.outcome, decision.reason)
-            self.run.record(session, outcome)
+        self._record(
+            session,
+            [
+                ItemOutcome(_kind(decision.read), _key(decision.read), decision.outcome, decision.reason)
+                for decision in batch.decisions
+            ],
+        )
 
     def _decide(
         self,
