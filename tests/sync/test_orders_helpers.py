@@ -1,27 +1,26 @@
 """Shared set-up for the order tests: the demo sandbox (a merchant, two vendors), connections and items.
 
 ``world`` seeds ``bcsandbox.seed.seed_demo`` (merchant ``mrch001``, vendors ``vnd0001`` and
-``vnd0002``) and adds the three connections. The hub catalog is filled the way a catalog
-import of the three stores leaves it (items with their supplier, a listing per store), written
-straight into the catalog tables so these tests do not depend on the import's requests.
+``vnd0002``), adds the three connections and fills the hub catalog with the catalog import of
+each store (vendors first), as a user would: items with their supplier, a listing per store.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 from bchub.app import Hub
 from bchub.domain.connections import Role
-from bchub.domain.runs import ItemOutcome, Run
+from bchub.domain.runs import ItemOutcome, Run, RunStatus
 from bchub.settings import Settings
-from bchub.storage.catalog_tables import ItemRow, ListingRow
 from bchub.storage.runs import RunRepository
+from bchub.sync.catalog.importer import CatalogDeps, import_listings
 from bchub.sync.connections import CredentialInput, NewConnection
 from bcsandbox import Sandbox, Store
 from bcsandbox.seed import MERCHANT_HASH, VENDOR_HASHES, seed_demo
@@ -122,65 +121,17 @@ def _connect(hub: Hub, store: Store, role: Role, name: str) -> int:
     return connection.id
 
 
-def stock_catalog(session: Session, stores: list[tuple[int, Store, bool]]) -> None:
-    """The hub catalog as an import of these stores leaves it: one item per SKU, a listing per store.
-
-    ``stores``: (connection id, store, is a vendor). A vendor's variants become items supplied
-    by that vendor; the merchant's own SKUs become items without a supplier.
-    """
-    now = datetime.now(UTC)
-    items: dict[str, ItemRow] = {}
-    for connection_id, store, vendor in stores:
-        catalog = store.catalog
-        for variant in map(catalog.render_variant, catalog.list_variants()):
-            sku = variant["sku"]
-            item = items.get(sku)
-            if item is None:
-                item = ItemRow(
-                    sku=sku,
-                    name=catalog.get_product(variant["product_id"])["name"],
-                    supplier_connection_id=connection_id if vendor else None,
-                    origin="store",
-                    origin_connection_id=connection_id,
-                    content_hash=sku,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(item)
-                session.flush()
-                items[sku] = item
-            session.add(
-                ListingRow(
-                    connection_id=connection_id,
-                    item_id=item.id,
-                    product_id=str(variant["product_id"]),
-                    variant_id=str(variant["id"]),
-                    base_variant=not variant.get("option_values"),
-                    sku=sku,
-                    inventory_level=variant["inventory_level"],
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    session.flush()
-
-
 @pytest.fixture
 def world(sandbox: Sandbox, hub_settings: Settings) -> Iterator[World]:
     seed_demo(sandbox, products=6, orders=ORDERS_IN_DEMO)
     with Hub(hub_settings, transport=transport_for(sandbox)) as hub:
-        stores = [
-            (
-                _connect(hub, sandbox.stores[MERCHANT_HASH], Role.MERCHANT, MERCHANT),
-                sandbox.stores[MERCHANT_HASH],
-                False,
-            )
-        ]
+        _connect(hub, sandbox.stores[MERCHANT_HASH], Role.MERCHANT, MERCHANT)
         for name, store_hash in zip(VENDORS, VENDOR_HASHES, strict=True):
-            stores.append(
-                (_connect(hub, sandbox.stores[store_hash], Role.VENDOR, name), sandbox.stores[store_hash], True)
-            )
-        # vendors first: a SKU both list is the vendor's item, listed by the merchant
-        with hub.sessions.begin() as session:
-            stock_catalog(session, [*stores[1:], stores[0]])
+            _connect(hub, sandbox.stores[store_hash], Role.VENDOR, name)
+        # the hub catalog as a user fills it: the vendors' listings, then the merchant's
+        catalog = CatalogDeps(hub.sessions, hub.connections, hub.clients)
+        for name in (*VENDORS, MERCHANT):
+            imported = asyncio.run(import_listings(catalog, name))
+            assert imported.status is RunStatus.SUCCEEDED, imported.error
+        sandbox.clear_requests()
         yield World(sandbox, hub)
