@@ -649,9 +649,9 @@ def allocate_shipment(
         raise InputError("; ".join(problems))
     groups: dict[int, list[ShipmentLine]] = {}
     for order_product_id, quantity in taken.items():
-        line = order.line(order_product_id)
-        assert line is not None and line.order_address_id is not None
-        groups.setdefault(line.order_address_id, []).append(ShipmentLine(order_product_id, quantity))
+        shipped = order.line(order_product_id)
+        assert shipped is not None and shipped.order_address_id is not None
+        groups.setdefault(shipped.order_address_id, []).append(ShipmentLine(order_product_id, quantity))
     return sorted(groups.items())
 
 
