@@ -133,3 +133,26 @@ def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str,
         for key, value in sorted(after.items())
         if content_hash(before.get(key)) != content_hash(value)
     }
+
+
+CSV_SOURCE = "csv"
+
+
+def published_stock(
+    supplier_id: int | None,
+    stock: Mapping[str, int],
+    rule: VendorStockRule | None,
+    *,
+    discontinued: bool = False,
+) -> int | None:
+    """The stock a merchant listing should show, or ``None`` when the hub does not manage it.
+
+    The supplier's stock (source ``connection:<id>``) under its vendor's rule comes first, then
+    a spreadsheet's; the merchant store's own level is never pushed back to it.
+    """
+    rule = rule or VendorStockRule()
+    if supplier_id is not None:
+        quantity = stock.get(f"connection:{supplier_id}")
+        if quantity is not None or (discontinued and rule.zero_when_discontinued):
+            return rule.published(quantity or 0, discontinued=discontinued)
+    return stock.get(CSV_SOURCE)

@@ -15,7 +15,7 @@ its SKU is the hub's, and is reported as a conflict otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,7 @@ from bchub.storage.catalog_repository import CatalogRepository
 from bchub.storage.catalog_tables import ListingRow
 from bchub.storage.publish_repository import PublishRepository
 from bchub.storage.repositories import utc_now
-from bchub.sync.catalog.writes import PublishDeps, Progress, StoreWrites, no_progress, require_merchant
+from bchub.sync.catalog.writes import Progress, PublishDeps, StoreWrites, no_progress, require_merchant
 from bchub.sync.runner import OperationRun
 
 KIND = "product"
@@ -213,9 +213,7 @@ def _stock_for(session: Session, items: Sequence[Item]) -> dict[int, int | None]
     return result
 
 
-def plan_publish(
-    session: Session, connection_id: int, items: Sequence[Item], options: PublishOptions
-) -> list[Planned]:
+def plan_publish(session: Session, connection_id: int, items: Sequence[Item], options: PublishOptions) -> list[Planned]:
     """Per product: create it, update it, or leave it (already as published); nothing is sent here."""
     stock = _stock_for(session, items)
     listings = CatalogRepository(session).listing_rows_by_item(connection_id, [item.id for item in items])
@@ -346,11 +344,12 @@ class Publisher:
             catalog.update_listings(updated)
             catalog.insert_listings(fresh)
             rows = catalog.listing_rows_by_item(self.connection_id, [i.id for i in plan.group.items])
-            self._save_state(session, plan, rows, fields=product_fields(plan.group, self.options, with_name=True))
+            sent = outcome is Outcome.CREATED  # a linked product keeps the store's data until published again
+            self._save_state(session, plan, rows, fields=product_fields(plan.group, self.options), sent=sent)
             self._record_in(session, plan, outcome, note)
 
     def _save_state(
-        self, session: Session, plan: Planned, rows: dict[int, ListingRow], *, fields: dict[str, Any]
+        self, session: Session, plan: Planned, rows: dict[int, ListingRow], *, fields: dict[str, Any], sent: bool = True
     ) -> None:
         """Keep what was published: the product fields and the price and stock the store now has."""
         fields = dict(fields)
@@ -363,6 +362,9 @@ class Publisher:
             if row is None:
                 continue
             pushed = PushState(item.data.price, item.data.sale_price, plan.group.stock.get(item.id))
+            if not sent:
+                state.append({"listing_id": row.id, "connection_id": self.connection_id, "published": {}})
+                continue
             state.append(
                 {
                     "listing_id": row.id,
@@ -400,8 +402,8 @@ class Publisher:
                 plan = by_id[payload["id"]]
                 self._save_state(session, plan, plan.listings, fields=plan.body)
                 self._record_in(session, plan, Outcome.UPDATED, None)
-            for payload, error in result.failed:
-                self._record_in(session, by_id[payload["id"]], Outcome.FAILED, str(error))
+            for payload, refused in result.failed:
+                self._record_in(session, by_id[payload["id"]], Outcome.FAILED, str(refused))
 
     def _record(self, plan: Planned, outcome: Outcome, reason: str | None) -> None:
         with self.run.sessions.begin() as session:
@@ -439,7 +441,3 @@ async def publish_listings(
 
     run = await deps.run("publish_listings", current, body, {**selection.as_params(), **options.as_params()})
     return run, []
-
-
-def item_ids_of(session: Session, skus: Collection[str]) -> list[int]:
-    return [item.id for item in CatalogRepository(session).items_by_sku(skus).values()]

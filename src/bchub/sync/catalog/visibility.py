@@ -1,0 +1,135 @@
+"""Hide, unhide, delist, pause and unpause merchant listings (one SKU, a list, or a filter).
+
+BigCommerce hides a product as a whole: ``hide`` sets the parent product's availability to
+``disabled`` (every variant; the storefront shows it as out of stock), ``unhide`` sets it back
+to ``available`` and only for listings that are hidden. ``delist`` deletes the product (all its
+variants) from the store; the listing stays in the hub, marked delisted, and comes back when it
+is published again. Pausing is the hub's own flag: paused listings get no price or stock pushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bchub.domain.connections import Connection
+from bchub.domain.runs import ItemOutcome, Outcome, Run
+from bchub.storage.catalog_repository import CatalogRepository, chunked
+from bchub.storage.catalog_tables import ListingRow
+from bchub.storage.publish_tables import PublishStateRow
+from bchub.storage.repositories import utc_now
+from bchub.sync.catalog.publish import Selection
+from bchub.sync.catalog.writes import PublishDeps, StoreWrites, require_merchant
+from bchub.sync.runner import OperationRun
+
+KIND = "product"
+
+
+@dataclass(frozen=True)
+class ProductListings:
+    """The hub's listings of one store product (its variants) among the selection."""
+
+    product_id: int
+    listing_ids: list[int]
+    skus: list[str]
+    hidden: bool
+
+    @property
+    def key(self) -> str:
+        return self.skus[0] if self.skus else f"product {self.product_id}"
+
+
+def selected_products(session: Session, connection_id: int, selection: Selection) -> list[ProductListings]:
+    """The store products behind the selected items' live listings; a product counts as hidden if any variant is."""
+    item_ids = [item.id for item in selection.items(session)]
+    rows = CatalogRepository(session).listing_rows_by_item(connection_id, item_ids)
+    product_ids = sorted({row.product_id for row in rows.values() if not row.delisted and row.deleted_at is None})
+    products: dict[str, list[ListingRow]] = {}
+    for part in chunked(product_ids):
+        query = select(ListingRow).where(
+            ListingRow.connection_id == connection_id,
+            ListingRow.product_id.in_(part),
+            ListingRow.delisted.is_(False),
+            ListingRow.deleted_at.is_(None),
+        )
+        for row in session.scalars(query):
+            products.setdefault(row.product_id, []).append(row)
+    return [
+        ProductListings(
+            int(product_id),
+            [row.id for row in listed],
+            sorted(row.sku or "" for row in listed),
+            any(row.hidden for row in listed),
+        )
+        for product_id, listed in sorted(products.items(), key=lambda pair: int(pair[0]))
+    ]
+
+
+def _mark(session: Session, listing_ids: Sequence[int], **values: Any) -> None:
+    for part in chunked(list(listing_ids)):
+        session.execute(update(ListingRow).where(ListingRow.id.in_(part)).values(updated_at=utc_now(), **values))
+
+
+async def _availability(run: OperationRun, products: list[ProductListings], *, hide: bool) -> None:
+    writes = StoreWrites(run.client, run.connection)
+    wanted = [p for p in products if p.hidden != hide]
+    skipped = [p for p in products if p.hidden == hide]
+    by_id = {p.product_id: p for p in wanted}
+    availability = "disabled" if hide else "available"
+    result = await writes.update_products([{"id": p.product_id, "availability": availability} for p in wanted])
+    with run.sessions.begin() as session:
+        for payload in result.done:
+            done = by_id[payload["id"]]
+            _mark(session, done.listing_ids, hidden=hide)
+            run.record(session, ItemOutcome(KIND, done.key, Outcome.UPDATED))
+        for payload, error in result.failed:
+            run.record(session, ItemOutcome(KIND, by_id[payload["id"]].key, Outcome.FAILED, str(error)))
+        for product in skipped:
+            why = "already hidden" if hide else "not hidden: only hidden listings can be unhidden"
+            run.record(session, ItemOutcome(KIND, product.key, Outcome.SKIPPED, why))
+
+
+async def _delist(run: OperationRun, products: list[ProductListings]) -> None:
+    writes = StoreWrites(run.client, run.connection)
+    await writes.delete_products(p.product_id for p in products)
+    with run.sessions.begin() as session:
+        for product in products:
+            _mark(session, product.listing_ids, delisted=True, hidden=False)
+            # the push state described a product that no longer exists
+            for part in chunked(product.listing_ids):
+                session.execute(delete(PublishStateRow).where(PublishStateRow.listing_id.in_(part)))
+            run.record(session, ItemOutcome(KIND, product.key, Outcome.DELETED))
+
+
+async def change_visibility(
+    deps: PublishDeps, connection: Connection | str | int, selection: Selection, action: str
+) -> Run:
+    """``hide``, ``unhide`` or ``delist`` the selected listings of a merchant store as one recorded run."""
+    if action not in ("hide", "unhide", "delist"):
+        raise ValueError(f"unknown visibility action {action!r}")
+    current = deps.connections.get(connection) if not isinstance(connection, Connection) else connection
+    require_merchant(current)
+    connection_id = current.id or 0
+
+    async def body(run: OperationRun) -> None:
+        with run.sessions() as session:
+            products = selected_products(session, connection_id, selection)
+        if action == "delist":
+            await _delist(run, products)
+        else:
+            await _availability(run, products, hide=action == "hide")
+
+    return await deps.run(f"{action}_listings", current, body, selection.as_params())
+
+
+def set_paused(deps: PublishDeps, connection: Connection | str | int, selection: Selection, paused: bool) -> int:
+    """Pause (or unpause) the selected listings of a store; returns how many changed."""
+    current = deps.connections.get(connection) if not isinstance(connection, Connection) else connection
+    assert current.id is not None
+    with deps.sessions.begin() as session:
+        item_ids = None if selection.everything else [item.id for item in selection.items(session)]
+        return CatalogRepository(session).set_paused(current.id, item_ids, paused)
