@@ -25,6 +25,7 @@ from bchub.storage import migrate
 from bchub.storage.db import make_engine, session_factory
 from bchub.storage.repositories import utc_now
 from bchub.storage.secrets import KeySource, RotationResult, SecretBox, has_encrypted_secrets, rotate_key
+from bchub.sync.catalog.service import CatalogService
 from bchub.sync.connections import AppInstaller, ConnectionService
 from bchub.sync.connections.app_install import AppCredentials
 from bchub.sync.orders.items import CatalogItems
@@ -109,6 +110,7 @@ class Hub:
         self.users = UserService(self.sessions, now=now)
         self.tokens = ApiTokenService(self.sessions, now=now)
         self.orders = OrderService(self.sessions, self.connections, self.clients, CatalogItems(), now=now)
+        self.catalog = CatalogService(self.sessions, self.connections, self.clients, now=now)
         self.app_installer = AppInstaller(
             self.connections, app_credentials(settings), transport=transport, timeout=settings.http_timeout
         )
