@@ -307,3 +307,10 @@ def test_explain_messages_carry_the_fix() -> None:
     )
     assert "Awaiting Shipment (9), not among the statuses to import (Awaiting Fulfillment (11))" in reason.message
     assert "import_statuses=11,9" in reason.fix and "bchub orders get shop --id 101" in reason.fix
+
+
+def test_unmatched_lines_stay_with_the_merchant_when_an_order_is_forced_through() -> None:
+    unmatched = _line(2, "B", vendor=3)
+    unmatched.unmatched_reason = "no listing in that vendor's store"
+    groups = vendor_groups(_order(_line(1, "A", vendor=3), unmatched))
+    assert [[line.sku for line in group.lines] for group in groups] == [["A"]]
