@@ -101,14 +101,22 @@ def credential_problem(error: BigCommerceError) -> bool:
 
 
 async def bounded(items: Iterable[T], work: Callable[[T], Awaitable[R]], limit: int = WRITE_CONCURRENCY) -> list[R]:
-    """``work(item)`` for every item, at most ``limit`` at once, results in the items' order."""
+    """``work(item)`` for every item, at most ``limit`` at once, results in the items' order.
+
+    Every item runs to its end even when one fails (no request is left in flight on a client
+    about to close); the first failure is raised afterwards.
+    """
     gate = asyncio.Semaphore(limit)
 
     async def one(item: T) -> R:
         async with gate:
             return await work(item)
 
-    return list(await asyncio.gather(*(one(item) for item in items)))
+    results = await asyncio.gather(*(one(item) for item in items), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [result for result in results if not isinstance(result, BaseException)]
 
 
 def order_key(store_order_id: int) -> str:

@@ -18,7 +18,6 @@ an earlier outcome is unknown. Routing is safe to re-run at any time.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -112,11 +111,11 @@ class RouteOrders:
         plan = self._plan(run)
         total = sum(len(items) for items in plan.deliveries.values())
         self.progress.start("vendor orders", total)
-        await asyncio.gather(
-            *(
-                self._send_to(run, vendor_id, deliveries, settings.business_address)
-                for vendor_id, deliveries in plan.deliveries.items()
-            )
+        address = settings.business_address
+        vendors = list(plan.deliveries.items())
+        # every vendor store at once (each has its own quota); within one, a few creates at a time
+        await bounded(
+            vendors, lambda entry: self._send_to(run, entry[0], entry[1], address), limit=max(1, len(vendors))
         )
         run.summary["vendor_orders_sent"] = total
 

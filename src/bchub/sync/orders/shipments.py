@@ -19,7 +19,6 @@ merchant asks for it (one PUT each).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections import defaultdict
@@ -288,7 +287,9 @@ class SyncShipments:
         settings = settings_of(run.connection)
         with self.deps.sessions() as session:
             vendor_ids = OrderRepository(session).vendor_connections_with_orders(run.connection.id)
-        await asyncio.gather(*(self._from_vendor(run, vendor_id, settings) for vendor_id in vendor_ids))
+        await bounded(
+            vendor_ids, lambda vendor_id: self._from_vendor(run, vendor_id, settings), limit=max(1, len(vendor_ids))
+        )
         run.summary.update(
             vendor_orders_listed=self.read.orders_listed,
             vendor_orders_shipped=self.read.orders_shipped,
