@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
-from bchub.interfaces.cli import connections, jobs, orders, secrets, shipments, tokens, users, worker
+from bchub.interfaces.cli import catalog, connections, jobs, orders, secrets, shipments, tokens, users, worker
 from bchub.interfaces.cli.common import configure_logging, hub_session, state_of
 from bchub.storage import migrate
 
@@ -24,6 +24,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(jobs.webhooks_app, name="webhooks")
+app.add_typer(catalog.app, name="catalog")
 app.add_typer(orders.app, name="orders")
 app.add_typer(shipments.app, name="shipments")
 app.command("worker")(worker.worker)
