@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from bchub.bigcommerce.models.inventory import InventoryItem
 from bchub.domain.connections import Connection, Role
+from bchub.domain.publishing import VendorStockRule
 from bchub.domain.runs import ItemOutcome, Outcome, Run
+from bchub.errors import InputError
 from bchub.storage.catalog_repository import CatalogRepository, stock_source
 from bchub.storage.catalog_tables import ItemRow, ListingRow
 from bchub.storage.publish_repository import PublishRepository
@@ -115,3 +117,18 @@ async def sync_inventory(
             assert merchant_run is not None
             pushed.append(merchant_run)
     return run, pushed
+
+
+def set_vendor_rule(deps: PublishDeps, vendor: Connection | str | int, rule: VendorStockRule) -> None:
+    """Set how a vendor's stock becomes what merchants show (applies from the next sync)."""
+    current = deps.connections.get(vendor) if not isinstance(vendor, Connection) else vendor
+    if not current.role.includes(Role.VENDOR):
+        raise InputError(f"connection {current.name!r} is not a vendor: stock rules are set on vendors")
+    with deps.sessions.begin() as session:
+        PublishRepository(session).set_vendor_rule(current.id or 0, rule)
+
+
+def vendor_rule(deps: PublishDeps, vendor: Connection | str | int) -> VendorStockRule:
+    current = deps.connections.get(vendor) if not isinstance(vendor, Connection) else vendor
+    with deps.sessions() as session:
+        return PublishRepository(session).vendor_rules([current.id or 0]).get(current.id or 0, VendorStockRule())
