@@ -38,7 +38,7 @@ from bcsandbox.testing import LiveServer, transport_for
 from bcsandbox.webhooks import WebhookDispatcher, dispatcher_for
 from tests.support.hub import make_settings
 from tests.support.servers import BchubProcess, bchub_processes, hub_environment
-from tests.sync.test_orders_helpers import BUSINESS, stock_catalog
+from tests.sync.test_orders_helpers import BUSINESS
 
 PUBLIC_URL = "http://127.0.0.1:9"
 NAMES = {MERCHANT_HASH: "shop", VENDOR_HASHES[0]: "north", VENDOR_HASHES[1]: "harbor"}
@@ -76,27 +76,31 @@ class Story:
 
 
 def connect(hub: Hub, sandbox: Sandbox) -> None:
-    ids = []
     for store_hash, name in NAMES.items():
-        store = sandbox.stores[store_hash]
         role = Role.MERCHANT if store_hash == MERCHANT_HASH else Role.VENDOR
-        token = next(iter(store.accounts))
-        connection = hub.connections.add(
-            NewConnection(role, CredentialInput(store_hash=store_hash, access_token=token), name=name)
-        )
-        ids.append((connection.id, store, role is Role.VENDOR))
-    with hub.sessions.begin() as session:
-        stock_catalog(session, [*ids[1:], ids[0]])  # vendors first: a SKU both list is the vendor's item
+        token = next(iter(sandbox.stores[store_hash].accounts))
+        hub.connections.add(NewConnection(role, CredentialInput(store_hash=store_hash, access_token=token), name=name))
     asyncio.run(hub.orders.change_settings("shop", {"import_statuses": "11", "route_on_import": "true", **BUSINESS}))
+
+
+def succeeded(hub: Hub, jobs: list[Job]) -> bool:
+    current = [hub.jobs.get(job.id) for job in jobs]
+    failed = [
+        (job.operation, job.error) for job in current if job.status.finished and job.status is not JobStatus.SUCCEEDED
+    ]
+    assert not failed, failed
+    return all(job.status is JobStatus.SUCCEEDED for job in current)
 
 
 def play(story: Story) -> None:
     hub, sandbox = story.hub, story.sandbox
-    # bchub subscribes each store to the events it acts on (its keeper jobs, run by the workers)
-    keepers = [hub.jobs.run("keep_webhooks", name).job for name in NAMES.values()]
-    eventually(
-        lambda: all(hub.jobs.get(job.id).status is JobStatus.SUCCEEDED for job in keepers), "the webhook keepers"
-    )
+    # bchub subscribes each store to the events it acts on, and imports the vendors' catalogs, then
+    # the merchant's (a SKU both list is the vendor's item): jobs, run by the workers
+    first = [hub.jobs.run("keep_webhooks", name).job for name in NAMES.values()]
+    first += [hub.jobs.run("import_listings", name).job for name in ("north", "harbor")]
+    eventually(lambda: succeeded(hub, first), "the webhook keepers and the vendors' catalog imports")
+    merchant_catalog = hub.jobs.run("import_listings", "shop").job
+    eventually(lambda: succeeded(hub, [merchant_catalog]), "the merchant's catalog import")
 
     # a shopper orders a vendor's product on the merchant's storefront
     sku = story.vendor_sku()

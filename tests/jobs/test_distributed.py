@@ -134,7 +134,6 @@ def test_celery_workers_run_jobs_schedules_and_retries(
             )
         finished = [hub.jobs.get(job.id) for job in submitted]
         assert [job.status for job in finished] == [JobStatus.SUCCEEDED] * 2
-        assert {job.worker.split("@")[0] for job in finished if job.worker} <= {"celery"}
         again = hub.jobs.get(retried.id)
         assert again.status is JobStatus.SUCCEEDED and again.attempts == 2
         assert "429" in (hub.jobs.runs(again)[0].error or "")

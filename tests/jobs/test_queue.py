@@ -298,3 +298,17 @@ def test_unknown_operations_and_wrong_roles_are_refused(hub: Hub, store: Store) 
         hub.jobs.run("nope", "shop")
     with pytest.raises(InputError, match="needs a vendor connection; 'shop' is a merchant connection"):
         hub.jobs.run("vendor_only", "shop")
+
+
+async def test_merged_params_gather_while_the_job_waits(hub: Hub, store: Store) -> None:
+    add_connection(hub, store)
+    hub.jobs.registry.add(replace(probe_operation("gathering"), merge_param="ids"))
+    first = hub.jobs.submit(request(hub, "gathering", ids=[3, 1]))
+    second = hub.jobs.submit(request(hub, "gathering", ids=[2, 3]))
+    assert first.created and not second.created and second.job.id == first.job.id
+    assert second.job.params == {"ids": [1, 2, 3]}
+    other = hub.jobs.submit(request(hub, "gathering", ids=[9], mode="full"))  # other params: another job
+    assert other.created
+    await hub.jobs.runner("w1").run(first.job.id)
+    after = hub.jobs.submit(request(hub, "gathering", ids=[4]))  # the first one ran: a new job
+    assert after.created and after.job.params == {"ids": [4]}

@@ -228,3 +228,43 @@ async def test_the_sandbox_delivers_to_the_receiver(
     assert job.params == {"order_ids": [order["id"]]}
     await hub.jobs.runner("w1").run(job.id)
     assert hub.jobs.get(job.id).status is JobStatus.SUCCEEDED
+
+
+async def test_the_default_routes_turn_events_into_order_and_catalog_jobs(
+    hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    add_connection(hub, store)
+    vendor_store = sandbox.create_store("vnd777", plan="enterprise")
+    add_connection(hub, vendor_store, name="vendor", role=Role.VENDOR)
+    intake = hub.webhooks
+
+    created = intake.receive(payload(store, "store/order/created", {"type": "order", "id": 5}, "1" * 40)).event
+    assert created is not None
+    (order_job,) = [hub.jobs.get(job_id) for job_id in created.job_ids]
+    assert (order_job.operation, order_job.params, order_job.trigger) == ("get_orders", {}, Trigger.WEBHOOK)
+    # a second order event while the import waits: the same job
+    updated = intake.receive(payload(store, "store/order/updated", {"type": "order", "id": 6}, "2" * 40)).event
+    assert updated is not None and updated.job_ids == [order_job.id]
+
+    # a vendor's shipment with no merchant orders placed there: nobody to sync
+    shipped = intake.receive(
+        payload(vendor_store, "store/shipment/created", {"type": "shipment", "id": 1, "orderId": 3}, "3" * 40)
+    ).event
+    assert shipped is not None and shipped.status == "ignored"
+    assert shipped.detail == "sync_shipments: no connection to run it for"
+
+    # catalog changes gather in one waiting import of the products concerned
+    events = [
+        ("store/product/updated", {"type": "product", "id": 12}),
+        ("store/sku/updated", {"type": "sku", "id": 40, "sku": {"product_id": 7, "variant_id": 40}}),
+        ("store/sku/inventory/updated", {"type": "sku", "id": 41, "inventory": {"product_id": 12, "variant_id": 41}}),
+    ]
+    job_ids = set()
+    for number, (scope, data) in enumerate(events):
+        event = intake.receive(payload(vendor_store, scope, data, f"{number}" * 40)).event
+        assert event is not None
+        job_ids.update(event.job_ids)
+    (import_id,) = job_ids
+    gathered = hub.jobs.get(import_id)
+    assert gathered.operation == "import_listings" and gathered.params == {"product_ids": [7, 12]}
+    assert gathered.connection_id == hub.connections.get("vendor").id

@@ -7,8 +7,11 @@ the job's recorded run (``JobContext.execute``).
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
+from bchub.domain.catalog import DEFAULT_LOOKBACK, ImportMode, ImportOptions, MasterSkuSource, Overwrite
 from bchub.domain.connections import Role
 from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
 from bchub.errors import InputError
@@ -17,6 +20,7 @@ from bchub.jobs.registry import JobContext, OperationSpec, Registry, Services, b
 from bchub.jobs.webhooks import KEEP_WEBHOOKS
 from bchub.storage.repositories import utc_now
 from bchub.storage.runs import RunRepository
+from bchub.sync.catalog.importer import import_body
 from bchub.sync.orders.common import NoProgress, OrderDeps, settings_of
 from bchub.sync.orders.get import GetOrders, GetRequest
 from bchub.sync.orders.items import CatalogItems
@@ -68,6 +72,55 @@ def _test_body(ctx: JobContext) -> OperationBody:
 
 TEST_CONNECTION = body_operation(
     "test_connection", "test the connection", _test_body, runs_when_paused=True, interval_s=3600
+)
+
+
+# -- catalog ----------------------------------------------------------------------------------------
+
+
+def _choice(params: dict[str, Any], name: str, kind: type[StrEnum], default: StrEnum) -> Any:
+    value = params.get(name, default.value)
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise InputError(f"{name!r} must be one of {choices}; got {value!r}") from None
+
+
+def import_options(params: dict[str, Any]) -> ImportOptions:
+    """A job's params as the import's options (the names ``ImportOptions.as_params`` writes)."""
+    lookback = params.get("lookback_seconds", int(DEFAULT_LOOKBACK.total_seconds()))
+    if not isinstance(lookback, int) or isinstance(lookback, bool):
+        raise InputError(f"'lookback_seconds' must be a whole number; got {lookback!r}")
+    product_ids = params.get("product_ids", [])
+    if not isinstance(product_ids, list) or not all(isinstance(value, int) and value > 0 for value in product_ids):
+        raise InputError(f"'product_ids' must be product ids; got {product_ids!r}")
+    skus = params.get("skus", [])
+    if not isinstance(skus, list) or not all(isinstance(value, str) and value for value in skus):
+        raise InputError(f"'skus' must be a list of SKUs; got {skus!r}")
+    return ImportOptions(
+        master_sku=_choice(params, "master_sku", MasterSkuSource, MasterSkuSource.SKU),
+        mode=_choice(params, "mode", ImportMode, ImportMode.CREATE_ONLY),
+        overwrite=_choice(params, "overwrite", Overwrite, Overwrite.PRODUCT_DATA),
+        paused=_flag(params, "paused"),
+        incremental=_flag(params, "incremental"),
+        lookback=timedelta(seconds=lookback),
+        product_ids=tuple(sorted(set(product_ids))),
+        skus=tuple(skus),
+    )
+
+
+def _import_body(ctx: JobContext) -> OperationBody:
+    return import_body(import_options(ctx.params))
+
+
+IMPORT_LISTINGS = body_operation(
+    "import_listings",
+    "import listings",
+    _import_body,
+    interval_s=3600,
+    schedule_params={"incremental": True},
+    merge_param="product_ids",
 )
 
 
@@ -131,6 +184,7 @@ def default_registry() -> Registry:
         [
             TEST_CONNECTION,
             KEEP_WEBHOOKS,
+            IMPORT_LISTINGS,
             GET_ORDERS,
             ROUTE_ORDERS,
             SYNC_SHIPMENTS,

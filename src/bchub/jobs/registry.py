@@ -97,6 +97,9 @@ class OperationSpec:
     runs_when_paused: bool = False  # e.g. the connection test, which is how a paused connection resumes
     interval_s: int = 900  # a new schedule's interval
     schedule_params: dict[str, Any] = field(default_factory=dict)
+    # a list param (e.g. "product_ids") whose jobs gather while waiting: a second request adds its
+    # values to the job already queued instead of queueing another (webhook bursts become one job)
+    merge_param: str | None = None
 
     def allows(self, connection: Connection) -> bool:
         return any(connection.role.includes(role) for role in self.roles)

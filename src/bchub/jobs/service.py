@@ -12,7 +12,7 @@ import logging
 import os
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -79,7 +79,13 @@ class JobService:
             raise InputError(
                 f"{spec.title} needs a {roles} connection; {connection.name!r} is a {connection.role.value} connection"
             )
-        submitted = self.store.submit(request, max_attempts=self.max_attempts)
+        merge = spec.merge_param if isinstance(request.params.get(spec.merge_param or ""), list) else None
+        if merge is not None and request.identity_key is None:
+            rest = {key: value for key, value in request.params.items() if key != merge}
+            request = replace(
+                request, identity_key=JobRequest(request.operation, request.connection_id, rest).key() + f"+{merge}"
+            )
+        submitted = self.store.submit(request, max_attempts=self.max_attempts, merge_param=merge)
         if submitted.created:
             self._dispatch(submitted.job.id, request.delay_s)
             log.info(

@@ -58,8 +58,12 @@ class JobStore:
         return self._now()
 
     # -- submitting -----------------------------------------------------------------------------
-    def submit(self, request: JobRequest, *, max_attempts: int) -> Submitted:
-        """A new queued job, or the one already waiting with the same identity key."""
+    def submit(self, request: JobRequest, *, max_attempts: int, merge_param: str | None = None) -> Submitted:
+        """A new queued job, or the one already waiting with the same identity key.
+
+        With ``merge_param`` (a list param), the values of this request are added to the waiting
+        job's list instead, so a burst of requests becomes one job.
+        """
         key = request.key()
         for _ in range(5):  # the waiting job may start between our insert and our look-up
             now = self._now()
@@ -87,11 +91,36 @@ class JobStore:
                     session.flush()
                     return Submitted(_job(row), True)
             except IntegrityError:
+                if merge_param is not None:
+                    merged = self._merge(key, merge_param, request.params.get(merge_param) or [])
+                    if merged is not None:
+                        return Submitted(merged, False)
+                    continue
                 with self._sessions() as session:
                     waiting = session.scalars(select(JobRow).where(JobRow.queued_key == key)).first()
                     if waiting is not None:
                         return Submitted(_job(waiting), False)
         raise RuntimeError(f"could not queue or find a job with identity key {key!r}")
+
+    def _merge(self, key: str, param: str, values: list[Any]) -> Job | None:
+        """Add ``values`` to the list ``param`` of the job waiting under ``key``; None if none waits now."""
+        with self._sessions.begin() as session:
+            waiting = session.scalars(select(JobRow).where(JobRow.queued_key == key)).first()
+            if waiting is None:
+                return None
+            current = list((waiting.params or {}).get(param) or [])
+            merged = {*current, *values}
+            in_order = sorted(merged) if all(isinstance(value, int) for value in merged) else sorted(merged, key=str)
+            params = {**(waiting.params or {}), param: in_order}
+            result = session.execute(
+                update(JobRow)
+                .where(JobRow.id == waiting.id, JobRow.status == JobStatus.QUEUED.value)
+                .values(params=params),
+                execution_options={"synchronize_session": False},
+            )
+            if not getattr(result, "rowcount", 0):
+                return None
+        return self.get(waiting.id)
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: int) -> Job:

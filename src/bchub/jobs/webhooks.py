@@ -29,8 +29,9 @@ from bchub.domain.connections import Connection, Role
 from bchub.domain.runs import ItemOutcome, Outcome, Trigger
 from bchub.errors import InputError, PermanentError
 from bchub.jobs.model import FollowUp, JobRequest, WebhookEvent
-from bchub.jobs.registry import JobContext, body_operation
+from bchub.jobs.registry import JobContext, Services, body_operation
 from bchub.jobs.service import JobService
+from bchub.storage.order_repository import OrderRepository
 from bchub.storage.secrets import SecretBox
 from bchub.storage.tables import ConnectionRow
 from bchub.sync.runner import OperationBody, OperationRun
@@ -96,16 +97,20 @@ class WebhookSecrets:
 # -- the topic table -------------------------------------------------------------------------------
 
 
-Targets = Callable[[Connection, list[Connection]], list[Connection]]
+Targets = Callable[[Connection, Services], list[Connection]]
 
 
-def same_connection(source: Connection, everyone: list[Connection]) -> list[Connection]:
+def same_connection(source: Connection, services: Services) -> list[Connection]:
     return [source]
 
 
-def merchant_connections(source: Connection, everyone: list[Connection]) -> list[Connection]:
-    """A vendor's event concerns the merchants that route orders to vendors (shipments are synced merchant-side)."""
-    return [connection for connection in everyone if connection.enabled and connection.role.includes(Role.MERCHANT)]
+def merchants_of_vendor(source: Connection, services: Services) -> list[Connection]:
+    """A vendor's shipment concerns the merchants with orders placed in its store (shipments sync merchant-side)."""
+    assert source.id is not None
+    with services.sessions() as session:
+        merchant_ids = OrderRepository(session).merchants_of_vendor(source.id)
+    found = [services.connections.get(merchant_id) for merchant_id in merchant_ids]
+    return [connection for connection in found if connection.enabled]
 
 
 @dataclass(frozen=True)
@@ -124,13 +129,28 @@ def _no_params(data: dict[str, Any]) -> dict[str, Any] | None:
     return {}
 
 
+def _product(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The product a catalog event is about: ``{type: product, id}`` or ``{type: sku, sku|inventory: {product_id}}``."""
+    if data.get("type") == "product":
+        value = data.get("id")
+    else:
+        nested = data.get("sku") if isinstance(data.get("sku"), dict) else data.get("inventory")
+        value = nested.get("product_id") if isinstance(nested, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return {"product_ids": [value]}
+    return None
+
+
 EVENT_ROUTES: tuple[EventRoute, ...] = (
     # a new or changed order: an incremental import, which applies the connection's status and age
     # filters (an order created Incomplete is not imported) and routes on import when set to; a
     # burst of events waits as one job (same identity key)
     EventRoute(ORDER_SCOPES, Role.MERCHANT, "get_orders", _no_params),
     # a vendor shipped: bring its shipments to the merchants' orders
-    EventRoute(SHIPMENT_SCOPES, Role.VENDOR, "sync_shipments", _no_params, targets=merchant_connections),
+    EventRoute(SHIPMENT_SCOPES, Role.VENDOR, "sync_shipments", _no_params, targets=merchants_of_vendor),
+    # a product, variant or its stock changed: import those products (ids gather in the waiting job)
+    EventRoute(CATALOG_SCOPES, Role.MERCHANT, "import_listings", _product),
+    EventRoute(CATALOG_SCOPES, Role.VENDOR, "import_listings", _product),
 )
 
 
@@ -185,7 +205,6 @@ class WebhookIntake:
         notes: list[str] = []
         if not connections:
             notes.append(f"no connection for store {event.store_hash}")
-        everyone: list[Connection] | None = None
         for connection in connections:
             for route in self.routes:
                 if scope not in route.scopes or not connection.role.includes(route.role):
@@ -197,11 +216,9 @@ class WebhookIntake:
                 if params is None:
                     notes.append(f"{scope}: no usable id in the event data")
                     continue
-                if route.targets is same_connection:
-                    targets = [connection]
-                else:
-                    everyone = everyone if everyone is not None else self.jobs.services.connections.all()
-                    targets = route.targets(connection, everyone)
+                targets = route.targets(connection, self.jobs.services)
+                if not targets:
+                    notes.append(f"{route.operation}: no connection to run it for")
                 then = tuple(follow for follow in route.then if follow.operation in self.jobs.registry)
                 for target in targets:
                     submitted = self.jobs.submit(
