@@ -20,6 +20,7 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 from bchub.app import Hub
 from bchub.interfaces.api.app import create_api
+from bchub.interfaces.cli.worker import embedded_jobs
 from bcsandbox import Sandbox, Store
 from bcsandbox.testing import transport_for
 from tests.browser.support import PASSWORD, USERNAME, cheap_passwords
@@ -85,7 +86,8 @@ def live_console(sandbox: Sandbox, store: Store, tmp_path: Path) -> Iterator[Liv
         server = _Server(hub)
         url = server.start()
         try:
-            yield LiveConsole(url, hub, sandbox, store)
+            with embedded_jobs(hub, 1):  # as `bchub serve` runs them
+                yield LiveConsole(url, hub, sandbox, store)
         finally:
             server.stop()
 

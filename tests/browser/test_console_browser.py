@@ -46,20 +46,28 @@ def test_connect_a_store_with_its_credentials_file_and_test_it(
     expect(page.locator("#health-1 .badge")).to_have_text("Connected")  # swapped in beside the result
     shoot(page, "05-test-passed")
 
+    # run the test as a job, as a schedule would: its page refreshes itself until the job has finished
+    page.click("tr:has-text('test_connection') >> button:has-text('Run now')")
+    expect(page.locator("h1")).to_contain_text("test_connection")
+    expect(page.locator("h1 .badge")).to_have_text("succeeded", timeout=10_000)
+    page.click("text=Show every item")
+    expect(page.locator("td.mono", has_text="Test Store API")).to_be_visible()
+    shoot(page, "06-job")
+
     page.click("nav >> text=Connections")
     expect(page.locator("#connection-1")).to_contain_text("Connected")
-    shoot(page, "06-connections")
+    shoot(page, "07-connections")
 
     # the store revokes the token: the next test says so, in red, with what to do
     live_console.store.revoke(next(iter(live_console.store.accounts)))
     page.click("#connection-1 button:has-text('Test')")
     expect(page.locator("#test-result .result.fail")).to_contain_text("was refused (401 on GET /v2/store)")
     expect(page.locator("#health-1 .badge")).to_have_text("Needs attention")
-    shoot(page, "07-test-failed")
+    shoot(page, "08-test-failed")
 
     page.click("nav >> text=Dashboard")
     expect(page.locator(".stat.bad .value")).to_have_text("1")
-    shoot(page, "08-dashboard")
+    shoot(page, "09-dashboard")
 
 
 def test_settings_are_saved_and_a_connection_removed(page: Page, live_console: LiveConsole, tmp_path: Path) -> None:
@@ -85,7 +93,7 @@ def test_settings_are_saved_and_a_connection_removed(page: Page, live_console: L
     page.click("button:has-text('Save settings')")
     expect(page.get_by_role("status").first).to_have_text("Saved connection 'main-store'.")
     expect(page.locator("#created_within_days")).to_have_value("3")
-    shoot(page, "09-connection-settings")
+    shoot(page, "10-connection-settings")
     orders = live_console.hub.connections.get("main-store").settings["orders"]
     assert (orders["import_statuses"], orders["acknowledge_status"], orders["vendor_status_id"]) == ([11], 9, 11)
 

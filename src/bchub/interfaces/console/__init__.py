@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bchub.app import Hub
 from bchub.bigcommerce.errors import BigCommerceError
 from bchub.errors import HubError, NotFoundError
-from bchub.interfaces.console import auth_pages, connections, dashboard
+from bchub.interfaces.console import auth_pages, connections, dashboard, jobs
 from bchub.interfaces.console.rendering import HERE, base_path, render
 from bchub.interfaces.console.security import CsrfRejected, LoginRequired, check_csrf
 from bchub.interfaces.console.sessions import ConsoleSessions
@@ -74,43 +74,49 @@ async def _login_required(request: Request, error: Exception) -> Response:
         # the page the fragment belongs to, not the fragment's own URL
         current = request.headers.get("hx-current-url", "")
         path = current.split("://", 1)[-1].partition("/")[2]
-        target = f"{login}?next=/{path}" if path else login
+        target = f"{login}?next={quote('/' + path, safe='/')}" if path else login
         return Response(status_code=401, headers={"HX-Redirect": target})
     return RedirectResponse(f"{login}?next={quote(error.next_path, safe='/')}", status_code=303)
 
 
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    """A page; for an htmx request, a message swapped into the page's message area instead."""
+    if _is_htmx(request):
+        return render(
+            request,
+            "_error.html",
+            status=status,
+            title=title,
+            message=message,
+            headers={"HX-Retarget": "#htmx-messages", "HX-Reswap": "innerHTML"},
+        )
+    return render(request, "error.html", status=status, title=title, message=message)
+
+
 async def _csrf_rejected(request: Request, error: Exception) -> Response:
-    return render(
+    return _error_page(
         request,
-        "error.html",
-        status=403,
-        title="Request refused",
-        message="This form was not sent from a page of this session (its CSRF token is missing or out of date). "
+        403,
+        "Request refused",
+        "This form was not sent from a page of this session (its CSRF token is missing or out of date). "
         "Reload the page and try again.",
     )
 
 
 async def _hub_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HubError)
-    status = 404 if isinstance(error, NotFoundError) else 422
-    return render(
-        request,
-        "error.html",
-        status=status,
-        title="Not found" if status == 404 else "Cannot do that",
-        message=error.message,
-    )
+    if isinstance(error, NotFoundError):
+        return _error_page(request, 404, "Not found", error.message)
+    return _error_page(request, 422, "Cannot do that", error.message)
 
 
 async def _bigcommerce_error(request: Request, error: Exception) -> Response:
-    return render(request, "error.html", status=502, title="BigCommerce error", message=str(error))
+    return _error_page(request, 502, "BigCommerce error", str(error))
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    return render(
-        request, "error.html", status=error.status_code, title=f"Error {error.status_code}", message=str(error.detail)
-    )
+    return _error_page(request, error.status_code, f"Error {error.status_code}", str(error.detail))
 
 
 def create_console(hub: Hub) -> FastAPI:
@@ -126,6 +132,7 @@ def create_console(hub: Hub) -> FastAPI:
     console.include_router(auth_pages.router)
     console.include_router(dashboard.router)
     console.include_router(connections.router)
+    console.include_router(jobs.router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     console.add_middleware(ConsoleSessions, keys=lambda: hub.secret_box().keys, path=MOUNT)
     console.add_middleware(SecurityHeaders)

@@ -55,7 +55,9 @@ def _take_flashes(request: Request) -> list[list[str]]:
     return taken if isinstance(taken, list) else []
 
 
-def render(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
+def render(
+    request: Request, template: str, *, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> Response:
     """A page (or an htmx fragment) with the layout's context: user, CSRF token, base path, flashes."""
     values = {
         "user": getattr(request.state, "user", None),
@@ -64,7 +66,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         "flashes": [] if Path(template).name.startswith("_") else _take_flashes(request),  # fragments keep them
         **context,
     }
-    return templates.TemplateResponse(request, template, values, status_code=status)
+    return templates.TemplateResponse(request, template, values, status_code=status, headers=headers)
 
 
 def redirect(request: Request, path: str) -> Response:
