@@ -75,7 +75,11 @@ async def test_a_failing_run_shows_each_failed_item_with_its_reason(hub: Hub, st
     await hub.jobs.wait(job.id, run_here=True)
     async with logged_in(hub) as client:
         detail = await client.get(f"/console/jobs/{job.id}")
+        dashboard = await client.get("/console/")
     assert "Failed items" in detail.text and "was refused (401 on GET /v2/store)" in detail.text
+    # the dashboard lists it among the failures, and as the connection's last job
+    assert "Needs attention: jobs that failed in the last day" in dashboard.text
+    assert dashboard.text.count(f'href="/console/jobs/{job.id}"') == 2
 
 
 async def test_cancel_a_queued_job(hub: Hub, store: Store) -> None:
