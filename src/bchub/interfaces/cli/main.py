@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+import bchub.interfaces.cli.catalog_publish  # noqa: F401  (registers catalog publish, sync, hide, …)
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
 from bchub.interfaces.cli import catalog, connections, jobs, orders, secrets, shipments, tokens, users, worker
 from bchub.interfaces.cli.common import configure_logging, hub_session, state_of

@@ -278,8 +278,11 @@ class Publisher:
                 self._record(plan, Outcome.UNCHANGED, None)
             elif plan.action == "create":
                 await self._create(plan)
-        await self._update([plan for plan in plans if plan.action == "update"])
-        self.progress(len(plans))
+            if plan.action != "update":
+                self.progress(1)
+        updates = [plan for plan in plans if plan.action == "update"]
+        await self._update(updates)
+        self.progress(len(updates))
 
     async def _create(self, plan: Planned) -> None:
         body = dict(plan.body)
