@@ -1,0 +1,67 @@
+"""``/api/v1`` publishing and listing sync through httpx's ASGI transport, against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bchub.app import Hub
+from bchub.domain.connections import Role
+from bchub.interfaces.api.app import create_api
+from bcsandbox import Sandbox, Store
+from bcsandbox.testing import transport_for
+from tests.support.hub import make_settings
+from tests.sync.publishing_helpers import add_items, connect, item, product, set_stock, variant, vendor_store
+
+API_TOKEN = "hub-api-token-0123456789"
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def api_hub(sandbox: Sandbox, tmp_path: Path) -> Iterator[Hub]:
+    with Hub(make_settings(tmp_path, api_token=API_TOKEN), transport=transport_for(sandbox)) as hub:
+        yield hub
+
+
+@pytest.fixture
+async def api(api_hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_api(api_hub))
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://bchub.test", headers=headers) as client:
+        yield client
+
+
+async def test_publish_sync_and_visibility_over_the_api(
+    api: httpx.AsyncClient, api_hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    shop = connect(api_hub, store)
+    ids = add_items(api_hub, [item("CUP", name="Cup")], stock={"CUP": 2})
+    base = f"/api/v1/connections/{shop}"
+    dry = await api.post(f"{base}/listings/publish", json={"skus": ["CUP"], "dry_run": True})
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["changes"][0]["changes"]["name"] == {"before": None, "after": "Cup"}
+    assert sandbox.requests(store.hash) == []
+    published = await api.post(f"{base}/listings/publish", json={"all": True})
+    assert published.json()["counts"] == {"created": 1}
+    set_stock(api_hub, ids["CUP"], "csv", 12)
+    synced = await api.post(f"{base}/listings/sync", json={"skus": ["CUP"]})
+    assert synced.json()["status"] == "succeeded" and variant(store, "CUP")["inventory_level"] == 12
+    hidden = await api.post(f"{base}/listings/hide", json={"skus": ["CUP"]})
+    assert hidden.json()["counts"] == {"updated": 1} and product(store, "CUP")["availability"] == "disabled"
+    assert (await api.post(f"{base}/listings/pause", json={"search": "cu"})).json() == {"paused": 1}
+    missing = await api.post(f"{base}/listings/hide", json={})
+    assert missing.status_code in (400, 422) and "choose what" in missing.text
+
+
+async def test_stock_rule_and_inventory_of_a_vendor(api: httpx.AsyncClient, api_hub: Hub, sandbox: Sandbox) -> None:
+    vendor = connect(api_hub, vendor_store(sandbox), Role.VENDOR, name="acme")
+    rule = {"buffer": 1, "cap": None, "zero_when_discontinued": True}
+    assert (await api.put(f"/api/v1/connections/{vendor}/stock-rule", json=rule)).json() == rule
+    assert (await api.get(f"/api/v1/connections/{vendor}/stock-rule")).json() == rule
+    read = await api.post(f"/api/v1/connections/{vendor}/inventory/sync", json={"push": True})
+    assert read.status_code == 200 and read.json()["inventory"]["status"] == "succeeded"
+    refused = await api.post(f"/api/v1/connections/{vendor}/listings/delist", json={"all": True})
+    assert refused.status_code >= 400 and "vendor" in refused.text
