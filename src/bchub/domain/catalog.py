@@ -293,11 +293,6 @@ def merged(existing: ItemData, incoming: ItemData, options: ImportOptions) -> It
     return replace(incoming, sku=existing.sku)
 
 
-def overwrites_stock(options: ImportOptions) -> bool:
-    """Whether a matched item's stock from this source is written (new items always get theirs)."""
-    return options.mode is ImportMode.CREATE_AND_OVERWRITE
-
-
 @dataclass(frozen=True)
 class MatchResult:
     status: MatchStatus

@@ -11,6 +11,11 @@ listed in this store), ``updated`` (hub data or the listing changed), ``unchange
 that cannot be read is one ``failed`` outcome and the other pages go on. Any failure makes the
 run ``partial``.
 
+Modes: ``create_only`` never changes the hub data of an item that exists (only its listing in
+this store: ids, the store's price and stock, flags); ``create_and_overwrite`` also overwrites
+the item with the store's product data, or with only its prices. Stock by source (the store's
+quantity for the item) is a reading of that store, so it is kept current in every mode.
+
 After the pages: a full import marks listings whose variants the store no longer has as deleted
 (never deletes items); every merchant listing is matched to the vendor listing of the same item
 (conflicts and unmatched SKUs are kept on the listing and counted in the run); and the
@@ -44,7 +49,6 @@ from bchub.domain.catalog import (
     Overwrite,
     match_listing,
     merged,
-    overwrites_stock,
 )
 from bchub.domain.connections import Connection, Role
 from bchub.domain.runs import ItemOutcome, Outcome, Run, Trigger
@@ -412,22 +416,21 @@ class ListingImport:
         item_changed = self._item_update(item, read, data_hash, now, batch.item_updates)
         if listing is None:
             batch.new_listings.append((read, read_hash))
-            if item_changed or overwrites_stock(self.options):
-                batch.stock.append(read)
+            batch.stock.append(read)
             batch.decide(read, Outcome.LINKED, "hub data overwritten" if item_changed else None)
             return
         listing_changed = listing.read_hash != read_hash or listing.item_id != item.id or listing.deleted_at is not None
         if listing_changed:
             batch.listing_updates.append(self._listing_update(listing, read, read_hash, item.id, now))
-            if overwrites_stock(self.options):
-                batch.stock.append(read)
+            batch.stock.append(read)
         if relinked:
             reason = f"relinked: this store's product {listing.product_id} variant {listing.variant_id} no longer has this SKU"
             batch.decide(read, Outcome.LINKED, reason)
         elif item_changed:
             batch.decide(read, Outcome.UPDATED)
         elif listing_changed:
-            keep = None if overwrites_stock(self.options) else "listing only: create_only keeps the hub's item data"
+            overwriting = self.options.mode is ImportMode.CREATE_AND_OVERWRITE
+            keep = None if overwriting else "the store's listing changed; create_only keeps the hub's item data"
             batch.decide(read, Outcome.UPDATED, keep)
         else:
             batch.decide(read, Outcome.UNCHANGED)

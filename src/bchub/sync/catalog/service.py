@@ -329,7 +329,9 @@ class CatalogService:
 
     @staticmethod
     def _names(session: Session) -> dict[int, str]:
-        return dict(session.execute(select(ConnectionRow.id, ConnectionRow.name)).tuples())
+        return {
+            connection_id: name for connection_id, name in session.execute(select(ConnectionRow.id, ConnectionRow.name))
+        }
 
 
 def _remote(product: Product, known: dict[int, Any]) -> RemoteProduct:
