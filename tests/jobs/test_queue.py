@@ -312,3 +312,10 @@ async def test_merged_params_gather_while_the_job_waits(hub: Hub, store: Store) 
     await hub.jobs.runner("w1").run(first.job.id)
     after = hub.jobs.submit(request(hub, "gathering", ids=[4]))  # the first one ran: a new job
     assert after.created and after.job.params == {"ids": [4]}
+
+
+def test_long_params_get_distinct_identity_keys() -> None:
+    many = JobRequest("get_orders", 1, {"store_order_ids": list(range(1, 400))})
+    more = JobRequest("get_orders", 1, {"store_order_ids": list(range(1, 401))})
+    assert len(many.key()) <= 255 and many.key() != more.key()
+    assert many.key() == JobRequest("get_orders", 1, {"store_order_ids": list(range(1, 400))}).key()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,8 @@ from enum import StrEnum
 from typing import Any
 
 from bchub.domain.runs import RunStatus, Trigger
+
+KEY_LENGTH = 200  # identity keys longer than this are replaced by a digest (the column holds 255)
 
 
 class JobStatus(StrEnum):
@@ -62,7 +65,10 @@ class JobRequest:
         if self.identity_key is not None:
             return self.identity_key
         params = json.dumps(self.params, sort_keys=True, separators=(",", ":"), default=str)
-        return f"{self.operation}:{self.connection_id}:{params}"[:255]
+        key = f"{self.operation}:{self.connection_id}:{params}"
+        if len(key) > KEY_LENGTH:  # long params (e.g. many ids): their digest, so keys never collide by truncation
+            key = f"{self.operation}:{self.connection_id}:sha256:{hashlib.sha256(params.encode()).hexdigest()}"
+        return key
 
 
 @dataclass(frozen=True)

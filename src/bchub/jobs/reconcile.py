@@ -5,7 +5,7 @@ default) this compares, for orders created in the last ``days`` days in the stat
 connection imports:
 
 - orders: the store's order ids against the hub's. Missing ones are backfilled by a follow-up
-  ``get_orders`` job for exactly those ids.
+  ``get_orders`` job for exactly those ids (a full import when more than a page's worth are missing).
 - shipments: for routed orders, the items the store shows shipped against the items of the
   hub's shipments written to it, and whether the store still waits for items. Any gap is
   closed by a follow-up ``sync_shipments`` job (it reads the vendors and writes what is missing).
@@ -30,6 +30,7 @@ from bchub.sync.orders.common import require_role, settings_of
 from bchub.sync.runner import OperationBody, OperationRun
 
 DEFAULT_DAYS = 3
+PICK_LIMIT = 250  # missing orders backfilled by id; more than this: a full import
 MAX_DAYS = 90
 
 
@@ -71,7 +72,9 @@ def reconcile_body(ctx: JobContext) -> OperationBody:
                 gaps.append(store_id)
         _report(run, days, len(store_orders), len(known), missing, gaps)
         if missing:
-            ctx.follow("get_orders", {"store_order_ids": missing})
+            # a few orders are read one by one; past a page's worth a full import costs fewer requests
+            params: dict[str, Any] = {"store_order_ids": missing} if len(missing) <= PICK_LIMIT else {"full": True}
+            ctx.follow("get_orders", params)
         if gaps:
             ctx.follow("sync_shipments")
         run.summary.update(
