@@ -11,6 +11,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from bchub.interfaces.cli.worker import embedded_jobs
 from bcsandbox import Sandbox, Store
 from bcsandbox.testing import transport_for
 from tests.browser.support import PASSWORD, USERNAME, cheap_passwords
+from tests.support import hub as hub_fixtures
 from tests.support.hub import make_settings
 
 CHROMIUM = os.environ.get("BCHUB_CHROMIUM", "/usr/bin/chromium")
@@ -37,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+hub_settings = hub_fixtures.hub_settings  # for fixtures borrowed from other suites (the orders ``world``)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -78,18 +81,24 @@ class _Server:
         self._thread.join(timeout=10)
 
 
+@contextmanager
+def serving(hub: Hub) -> Iterator[str]:
+    """``hub`` served as ``bchub serve`` serves it (jobs run in-process), with ``alice`` able to log in."""
+    cheap_passwords(hub)
+    hub.users.add(USERNAME, PASSWORD)
+    server = _Server(hub)
+    url = server.start()
+    try:
+        with embedded_jobs(hub, 1):
+            yield url
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def live_console(sandbox: Sandbox, store: Store, tmp_path: Path) -> Iterator[LiveConsole]:
-    with Hub(make_settings(tmp_path), transport=transport_for(sandbox)) as hub:
-        cheap_passwords(hub)
-        hub.users.add(USERNAME, PASSWORD)
-        server = _Server(hub)
-        url = server.start()
-        try:
-            with embedded_jobs(hub, 1):  # as `bchub serve` runs them
-                yield LiveConsole(url, hub, sandbox, store)
-        finally:
-            server.stop()
+    with Hub(make_settings(tmp_path), transport=transport_for(sandbox)) as hub, serving(hub) as url:
+        yield LiveConsole(url, hub, sandbox, store)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,13 @@ def ago(moment: datetime | None, empty: str = "never") -> str:
     return "just now"
 
 
+def money(value: Decimal | None) -> str:
+    """``1,234.50``: BigCommerce keeps four decimals; people read two."""
+    return "—" if value is None else f"{value:,.2f}"
+
+
 templates.env.filters["when"] = when
+templates.env.filters["money"] = money
 templates.env.filters["ago"] = ago
 
 
