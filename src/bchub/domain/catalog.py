@@ -147,8 +147,9 @@ class ItemData:
                 self.brand,
                 self.categories,
                 self.images,
-                [(field.name, field.value) for field in self.custom_fields],
-                [(option.name, option.value) for option in self.options],
+                # attributes as sets: reordering them (a spreadsheet's columns) is no change
+                sorted((field.name, field.value) for field in self.custom_fields),
+                sorted((option.name, option.value) for option in self.options),
                 self.hs_code,
             ]
         )
