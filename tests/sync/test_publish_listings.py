@@ -129,12 +129,16 @@ async def test_a_409_on_sku_links_to_the_store_product(hub: Hub, store: Store) -
     ids = add_items(hub, [item("KETTLE", name="Kettle")])
     run, _ = await publish_listings(deps(hub), shop, Selection(skus=("KETTLE",)))
     assert run is not None
-    [(key, outcome, _)] = _outcomes(hub, run.id)
-    assert (key, outcome) == ("KETTLE", Outcome.LINKED)
+    # linked, then the hub's price pushed to the linked listing
+    assert [(key, outcome) for key, outcome, _ in _outcomes(hub, run.id)] == [
+        ("KETTLE", Outcome.LINKED),
+        ("KETTLE", Outcome.UPDATED),
+    ]
     assert len(store.catalog.products) == 1
     with hub.sessions() as session:
         listing = CatalogRepository(session).listing(shop, ids["KETTLE"])
     assert listing is not None and listing.product_id == existing["id"]
+    assert product(store, "KETTLE")["price"] == 10  # the hub's price went out right after linking
     # linked, not published: the next publish brings the store's product in line
     await publish_listings(deps(hub), shop, Selection(skus=("KETTLE",)))
     assert product(store, "KETTLE")["name"] == "Kettle"
@@ -175,3 +179,25 @@ async def test_vendor_stores_are_never_written(hub: Hub, sandbox: Sandbox, store
     with pytest.raises(VendorWriteRefused):
         await change_visibility(deps(hub), vendor, Selection(skus=("BOLT",)), "delist")
     assert sandbox.requests(store.hash) == []
+
+
+async def test_republishing_pushes_changed_prices_and_reports_variants_it_cannot_add(
+    hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    shop = connect(hub, store)
+    ids = add_items(hub, [item("BAG-S", parent_sku="BAG", name="Bag", options=options_of(("Size", "S")))])
+    await publish_listings(deps(hub), shop, Selection(skus=("BAG-S",)))
+    with hub.sessions.begin() as session:
+        CatalogRepository(session).update_items([{"id": ids["BAG-S"], "price": Decimal("15")}])
+    add_items(hub, [item("BAG-L", parent_sku="BAG", name="Bag", options=options_of(("Size", "L")))])
+    sandbox.clear_requests()
+    run, _ = await publish_listings(deps(hub), shop, Selection(skus=("BAG-S", "BAG-L")))
+    assert run is not None
+    outcomes = {key: (outcome, reason) for key, outcome, reason in _outcomes(hub, run.id)}
+    assert outcomes["BAG-L"][0] is Outcome.SKIPPED and "delist the product" in (outcomes["BAG-L"][1] or "")
+    assert outcomes["BAG-S"] == (Outcome.UPDATED, None)
+    assert variant(store, "BAG-S")["price"] == 15
+    assert [(r.method, r.path) for r in writes(sandbox, store)] == [
+        ("PUT", "/v3/catalog/products"),
+        ("PUT", "/v3/catalog/variants"),
+    ]

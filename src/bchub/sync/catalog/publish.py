@@ -40,6 +40,7 @@ from bchub.storage.catalog_repository import CatalogRepository
 from bchub.storage.catalog_tables import ListingRow
 from bchub.storage.publish_repository import PublishRepository
 from bchub.storage.repositories import utc_now
+from bchub.sync.catalog.sync_listings import plan_sync, push
 from bchub.sync.catalog.writes import Progress, PublishDeps, StoreWrites, no_progress, require_merchant
 from bchub.sync.runner import OperationRun
 
@@ -272,6 +273,7 @@ class Publisher:
 
     async def publish(self, plans: Sequence[Planned]) -> None:
         for plan in plans:
+            self._report_new_variants(plan)
             if plan.action == "failed":
                 self._record(plan, Outcome.FAILED, plan.reason)
             elif plan.action == "unchanged":
@@ -283,6 +285,18 @@ class Publisher:
         updates = [plan for plan in plans if plan.action == "update"]
         await self._update(updates)
         self.progress(len(updates))
+
+    def _report_new_variants(self, plan: Planned) -> None:
+        """Items of a product already in the store that are not variants of it there are reported, not sent."""
+        if plan.action not in ("update", "unchanged"):
+            return
+        for item in plan.group.items:
+            if item.id not in plan.listings:
+                why = (
+                    f"product {plan.group.sku} is already in the store without this variant; adding variants to "
+                    "a published product is not supported: delist the product and publish it again"
+                )
+                self._record(plan, Outcome.SKIPPED, why, key=item.sku, kind="variant")
 
     async def _create(self, plan: Planned) -> None:
         body = dict(plan.body)
@@ -352,7 +366,14 @@ class Publisher:
             self._record_in(session, plan, outcome, note)
 
     def _save_state(
-        self, session: Session, plan: Planned, rows: dict[int, ListingRow], *, fields: dict[str, Any], sent: bool = True
+        self,
+        session: Session,
+        plan: Planned,
+        rows: dict[int, ListingRow],
+        *,
+        fields: dict[str, Any],
+        sent: bool = True,
+        prices_and_stock: bool = True,
     ) -> None:
         """Keep what was published: the product fields and the price and stock the store now has."""
         fields = dict(fields)
@@ -365,8 +386,18 @@ class Publisher:
             if row is None:
                 continue
             pushed = PushState(item.data.price, item.data.sale_price, plan.group.stock.get(item.id))
-            if not sent:
+            if not sent:  # linked: nothing of the hub's is in the store yet
                 state.append({"listing_id": row.id, "connection_id": self.connection_id, "published": {}})
+                continue
+            if not prices_and_stock:  # a product update: variant prices and stock go out with the sync step
+                state.append(
+                    {
+                        "listing_id": row.id,
+                        "connection_id": self.connection_id,
+                        "published": fields,
+                        "published_hash": _hashable(fields),
+                    }
+                )
                 continue
             state.append(
                 {
@@ -403,17 +434,28 @@ class Publisher:
         with self.run.sessions.begin() as session:
             for payload in result.done:
                 plan = by_id[payload["id"]]
-                self._save_state(session, plan, plan.listings, fields=plan.body)
+                self._save_state(session, plan, plan.listings, fields=plan.body, prices_and_stock=False)
                 self._record_in(session, plan, Outcome.UPDATED, None)
             for payload, refused in result.failed:
                 self._record_in(session, by_id[payload["id"]], Outcome.FAILED, str(refused))
 
-    def _record(self, plan: Planned, outcome: Outcome, reason: str | None) -> None:
+    def _record(
+        self, plan: Planned, outcome: Outcome, reason: str | None, *, key: str | None = None, kind: str = KIND
+    ) -> None:
         with self.run.sessions.begin() as session:
-            self._record_in(session, plan, outcome, reason)
+            self._record_in(session, plan, outcome, reason, key=key, kind=kind)
 
-    def _record_in(self, session: Session, plan: Planned, outcome: Outcome, reason: str | None) -> None:
-        self.run.record(session, ItemOutcome(KIND, plan.group.sku, outcome, reason))
+    def _record_in(
+        self,
+        session: Session,
+        plan: Planned,
+        outcome: Outcome,
+        reason: str | None,
+        *,
+        key: str | None = None,
+        kind: str = KIND,
+    ) -> None:
+        self.run.record(session, ItemOutcome(kind, key or plan.group.sku, outcome, reason))
 
 
 def _details(error: BigCommerceError) -> str:
@@ -439,8 +481,14 @@ async def publish_listings(
 
     async def body(run: OperationRun) -> None:
         with run.sessions() as session:
-            plans = plan_publish(session, connection_id, selection.items(session), options)
+            items = selection.items(session)
+            plans = plan_publish(session, connection_id, items, options)
         await Publisher(run, options, progress).publish(plans)
+        # products that were already in the store (or just linked) get their price and stock brought up to date
+        with run.sessions() as session:
+            catching_up = plan_sync(session, connection_id, [item.id for item in items])
+        if catching_up.pending:
+            await push(run, catching_up, summarize=False)
 
     run = await deps.run("publish_listings", current, body, {**selection.as_params(), **options.as_params()})
     return run, []

@@ -106,8 +106,11 @@ def _adjustment_key(item: AdjustmentItem) -> tuple[str, int]:
     return ("product", item.product_id) if item.product_id is not None else ("variant", item.variant_id or 0)
 
 
-async def push(run: OperationRun, plan: SyncPlan, progress: Progress = no_progress) -> None:
-    """Send the plan's price and stock changes, then record each listing's outcome and push state."""
+async def push(run: OperationRun, plan: SyncPlan, progress: Progress = no_progress, *, summarize: bool = True) -> None:
+    """Send the plan's price and stock changes, then record each listing's outcome and push state.
+
+    ``summarize`` adds the run's figures (unchanged, prices and stock pushed) to its counts.
+    """
     writes = StoreWrites(run.client, run.connection)
     prices = {p.candidate.variant_id: p for p in plan.pending if p.plan.price}
     stocks: dict[tuple[str, int], PendingPush] = {}
@@ -129,9 +132,10 @@ async def push(run: OperationRun, plan: SyncPlan, progress: Progress = no_progre
             outcome = Outcome.FAILED if reason else Outcome.UPDATED
             run.record(session, ItemOutcome(KIND, pending.candidate.sku, outcome, reason))
     progress(len(plan.pending))
-    run.summary["unchanged"] = plan.unchanged
-    run.summary["prices_pushed"] = len(price_done)
-    run.summary["stock_pushed"] = len(stock_done)
+    if summarize:
+        run.summary["unchanged"] = plan.unchanged
+        run.summary["prices_pushed"] = len(price_done)
+        run.summary["stock_pushed"] = len(stock_done)
 
 
 def _errors(
