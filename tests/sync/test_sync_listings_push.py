@@ -77,7 +77,10 @@ async def test_changed_prices_go_out_as_a_variant_batch(hub: Hub, sandbox: Sandb
     run, dry = await sync_listings(deps(hub), shop, dry_run=True)
     assert run is None and sandbox.requests(store.hash) == []
     assert dry == [
-        {"sku": "SOCK-S", "changes": {"price": (None, Decimal("3.50")), "sale_price": (None, Decimal("2.99"))}}
+        {
+            "sku": "SOCK-S",
+            "changes": {"price": (Decimal("10.00"), Decimal("3.50")), "sale_price": (None, Decimal("2.99"))},
+        }
     ]
     run, _ = await sync_listings(deps(hub), shop)
     assert run is not None

@@ -40,6 +40,9 @@ class SyncCandidate:
     supplier_id: int | None
     price_hash: str | None
     stock_hash: str | None
+    pushed_price: Decimal | None = None
+    pushed_sale_price: Decimal | None = None
+    pushed_stock: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class PublishRepository:
                 ItemRow.supplier_connection_id,
                 PublishStateRow.price_hash,
                 PublishStateRow.stock_hash,
+                PublishStateRow.price,
+                PublishStateRow.sale_price,
+                PublishStateRow.stock,
             )
             .join(ItemRow, ItemRow.id == ListingRow.item_id)
             .outerjoin(PublishStateRow, PublishStateRow.listing_id == ListingRow.id)
@@ -173,7 +179,8 @@ class PublishRepository:
 
 
 def _candidate(row: Any) -> SyncCandidate:
-    (listing_id, item_id, sku, product_id, variant_id, base, price, sale_price, supplier, price_hash, stock_hash) = row
+    listing_id, item_id, sku, product_id, variant_id, base, price, sale_price, supplier, *pushed = row
+    price_hash, stock_hash, pushed_price, pushed_sale_price, pushed_stock = pushed
     return SyncCandidate(
         listing_id,
         item_id,
@@ -186,4 +193,7 @@ def _candidate(row: Any) -> SyncCandidate:
         supplier,
         price_hash,
         stock_hash,
+        pushed_price,
+        pushed_sale_price,
+        pushed_stock,
     )

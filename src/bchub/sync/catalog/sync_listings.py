@@ -77,12 +77,14 @@ def describe(plan: SyncPlan) -> list[dict[str, Any]]:
     """The dry-run view: per listing, the fields that would be pushed (last pushed → wanted)."""
     rows = []
     for push in plan.pending:
+        last = push.candidate
+        before = {"price": last.pushed_price, "sale_price": last.pushed_sale_price, "stock": last.pushed_stock}
         after: dict[str, Any] = {}
         if push.plan.price:
             after.update(price=push.wanted.price, sale_price=push.wanted.sale_price)
         if push.plan.stock:
             after["stock"] = push.wanted.stock
-        rows.append({"sku": push.candidate.sku, "changes": field_diff({}, after)})
+        rows.append({"sku": last.sku, "changes": field_diff(before, after)})
     return rows
 
 
