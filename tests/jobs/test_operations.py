@@ -52,7 +52,7 @@ async def test_route_and_sync_shipments_as_jobs(world: World) -> None:
 
 async def test_bad_params_fail_the_job_with_the_reason(world: World) -> None:
     job = await run_job(world, "get_orders", store_order_ids=["seven"])
-    assert job.status is JobStatus.FAILED and "'store_order_ids' must be order numbers" in (job.error or "")
+    assert job.status is JobStatus.FAILED and "'store_order_ids' must be positive whole numbers" in (job.error or "")
     assert job.attempts == 1
     with pytest.raises(InputError, match="needs a merchant connection; 'north' is a vendor connection"):
         world.hub.jobs.run("sync_shipments", VENDORS[0])

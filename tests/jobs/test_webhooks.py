@@ -257,7 +257,7 @@ async def test_the_default_routes_turn_events_into_order_and_catalog_jobs(
     events = [
         ("store/product/updated", {"type": "product", "id": 12}),
         ("store/sku/updated", {"type": "sku", "id": 40, "sku": {"product_id": 7, "variant_id": 40}}),
-        ("store/sku/inventory/updated", {"type": "sku", "id": 41, "inventory": {"product_id": 12, "variant_id": 41}}),
+        ("store/product/updated", {"type": "product", "id": 7}),
     ]
     job_ids = set()
     for number, (scope, data) in enumerate(events):
@@ -268,3 +268,15 @@ async def test_the_default_routes_turn_events_into_order_and_catalog_jobs(
     gathered = hub.jobs.get(import_id)
     assert gathered.operation == "import_listings" and gathered.params == {"product_ids": [7, 12]}
     assert gathered.connection_id == hub.connections.get("vendor").id
+    # a vendor's stock moves: read its stock (then sync the merchants listing its items)
+    stock = intake.receive(
+        payload(
+            vendor_store,
+            "store/sku/inventory/updated",
+            {"type": "sku", "id": 41, "inventory": {"product_id": 12}},
+            "9" * 40,
+        )
+    ).event
+    assert stock is not None
+    (stock_job,) = [hub.jobs.get(job_id) for job_id in stock.job_ids]
+    assert (stock_job.operation, stock_job.params) == ("sync_inventory", {})

@@ -33,17 +33,30 @@ class JobStatus(StrEnum):
 
 @dataclass(frozen=True)
 class FollowUp:
-    """A job to submit for the same connection once this one succeeds (e.g. route what was imported)."""
+    """A job to submit once this one succeeds (e.g. route what was imported).
+
+    ``connection_id`` None means the same connection (a vendor's stock read is followed by a
+    sync of each merchant listing its items: other connections).
+    """
 
     operation: str
     params: dict[str, Any] = field(default_factory=dict)
+    connection_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"operation": self.operation, "params": dict(self.params)}
+        data: dict[str, Any] = {"operation": self.operation, "params": dict(self.params)}
+        if self.connection_id is not None:
+            data["connection_id"] = self.connection_id
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FollowUp:
-        return cls(str(data["operation"]), dict(data.get("params") or {}))
+        connection_id = data.get("connection_id")
+        return cls(
+            str(data["operation"]),
+            dict(data.get("params") or {}),
+            int(connection_id) if connection_id is not None else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,9 @@ class JobContext:
     on_run_started: Callable[[int], None] | None = None
     follow_ups: list[FollowUp] = field(default_factory=list)  # decided while running, submitted on success
 
-    def follow(self, operation: str, params: dict[str, Any] | None = None) -> None:
-        """Submit ``operation`` for the same connection once this job has succeeded (or ended partial)."""
-        self.follow_ups.append(FollowUp(operation, dict(params or {})))
+    def follow(self, operation: str, params: dict[str, Any] | None = None, *, connection_id: int | None = None) -> None:
+        """Submit ``operation`` (for this connection, or ``connection_id``) once this job has succeeded or ended partial."""
+        self.follow_ups.append(FollowUp(operation, dict(params or {}), connection_id))
 
     @property
     def params(self) -> dict[str, Any]:

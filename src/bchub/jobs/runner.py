@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from bchub.domain.connections import Connection, is_paused
 from bchub.domain.runs import Run, RunStatus, Trigger
-from bchub.errors import NotFoundError
+from bchub.errors import HubError, NotFoundError
 from bchub.jobs.model import FollowUp, Job, JobRequest, JobStatus, Submitted
 from bchub.jobs.registry import JobContext, OperationSpec, Registry, Services
 from bchub.jobs.retry import Backoff, classify
@@ -213,12 +213,15 @@ class JobRunner:
             if follow.operation not in self.registry:
                 log.warning("job %s: follow-up %s is not a known operation; skipped", job.id, follow.operation)
                 continue
-            self._submit(
-                JobRequest(
-                    operation=follow.operation,
-                    connection_id=job.connection_id,
-                    params=follow.params,
-                    trigger=job.trigger,
-                    source=f"after job {job.id}",
+            try:
+                self._submit(
+                    JobRequest(
+                        operation=follow.operation,
+                        connection_id=follow.connection_id if follow.connection_id is not None else job.connection_id,
+                        params=follow.params,
+                        trigger=job.trigger,
+                        source=f"after job {job.id}",
+                    )
                 )
-            )
+            except HubError as exc:  # e.g. the connection was removed meanwhile: the job itself did its work
+                log.warning("job %s: follow-up %s not queued: %s", job.id, follow.operation, exc)

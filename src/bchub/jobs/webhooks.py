@@ -43,12 +43,9 @@ RECEIVER_PATH = "/webhooks/bigcommerce"
 _DERIVATION_LABEL = b"bchub webhook secret v1"
 
 ORDER_SCOPES = ("store/order/created", "store/order/updated", "store/order/statusUpdated")
-CATALOG_SCOPES = (
-    "store/product/updated",
-    "store/sku/updated",
-    "store/product/inventory/updated",
-    "store/sku/inventory/updated",
-)
+PRODUCT_SCOPES = ("store/product/updated", "store/sku/updated")
+INVENTORY_SCOPES = ("store/product/inventory/updated", "store/sku/inventory/updated")
+CATALOG_SCOPES = PRODUCT_SCOPES + INVENTORY_SCOPES
 SHIPMENT_SCOPES = ("store/shipment/created", "store/shipment/updated")
 WANTED_SCOPES: dict[Role, tuple[str, ...]] = {
     Role.MERCHANT: ORDER_SCOPES + CATALOG_SCOPES,
@@ -148,9 +145,13 @@ EVENT_ROUTES: tuple[EventRoute, ...] = (
     EventRoute(ORDER_SCOPES, Role.MERCHANT, "get_orders", _no_params),
     # a vendor shipped: bring its shipments to the merchants' orders
     EventRoute(SHIPMENT_SCOPES, Role.VENDOR, "sync_shipments", _no_params, targets=merchants_of_vendor),
-    # a product, variant or its stock changed: import those products (ids gather in the waiting job)
-    EventRoute(CATALOG_SCOPES, Role.MERCHANT, "import_listings", _product),
-    EventRoute(CATALOG_SCOPES, Role.VENDOR, "import_listings", _product),
+    # a product or variant changed: import those products (their ids gather in the waiting job)
+    EventRoute(PRODUCT_SCOPES, Role.MERCHANT, "import_listings", _product),
+    EventRoute(PRODUCT_SCOPES, Role.VENDOR, "import_listings", _product),
+    # a vendor's stock moved: read it, and sync the merchants listing its items
+    EventRoute(INVENTORY_SCOPES, Role.VENDOR, "sync_inventory", _no_params),
+    # the merchant's own stock moved (orders, a person in the control panel): the hub's view of it
+    EventRoute(INVENTORY_SCOPES, Role.MERCHANT, "import_listings", _product),
 )
 
 
