@@ -201,3 +201,15 @@ async def test_republishing_pushes_changed_prices_and_reports_variants_it_cannot
         ("PUT", "/v3/catalog/products"),
         ("PUT", "/v3/catalog/variants"),
     ]
+
+
+async def test_categories_are_created_once_by_name_and_reused(hub: Hub, sandbox: Sandbox, store: Store) -> None:
+    shop = connect(hub, store)
+    store.catalog.add_category({"name": "Garden", "parent_id": 0})
+    add_items(hub, [item(f"POT-{n}", categories=("Garden", "Pots" if n % 2 else "Tools")) for n in range(6)])
+    run, _ = await publish_listings(deps(hub), shop, Selection(text="pot-"))
+    assert run is not None and run.status is RunStatus.SUCCEEDED and run.counts["created"] == 6
+    posts = [r.path for r in writes(sandbox, store) if r.method == "POST"]
+    assert posts.count("/v3/catalog/categories") == 2 and posts.count("/v3/catalog/products") == 6
+    names = {c["id"]: c["name"] for c in store.catalog.categories.values()}
+    assert sorted(names[c] for c in product(store, "POT-1")["categories"]) == ["Garden", "Pots"]

@@ -15,6 +15,7 @@ its SKU is the hub's, and is reported as a conflict otherwise.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,6 +46,13 @@ from bchub.sync.catalog.writes import Progress, PublishDeps, StoreWrites, no_pro
 from bchub.sync.runner import OperationRun
 
 KIND = "product"
+CREATE_CONCURRENCY = 4  # product POSTs in flight; the client's limiter keeps them inside the quota
+
+
+class CategoryMissing(Exception):
+    """A product's category could not be found or created (the product is not sent)."""
+
+
 ALL_ITEMS = 1_000_000  # "every item" when publishing by filter
 
 
@@ -270,8 +278,11 @@ class Publisher:
         self.progress = progress
         self.writes = StoreWrites(run.client, run.connection)
         self._categories: dict[str, int] = {}
+        self._category_errors: dict[str, str] = {}
 
     async def publish(self, plans: Sequence[Planned]) -> None:
+        await self._resolve_categories(plans)
+        creates: list[Planned] = []
         for plan in plans:
             self._report_new_variants(plan)
             if plan.action == "failed":
@@ -279,12 +290,42 @@ class Publisher:
             elif plan.action == "unchanged":
                 self._record(plan, Outcome.UNCHANGED, None)
             elif plan.action == "create":
-                await self._create(plan)
-            if plan.action != "update":
+                creates.append(plan)
+            if plan.action not in ("update", "create"):
                 self.progress(1)
+        gate = asyncio.Semaphore(CREATE_CONCURRENCY)
+
+        async def create(plan: Planned) -> None:
+            async with gate:
+                await self._create(plan)
+            self.progress(1)
+
+        await asyncio.gather(*(create(plan) for plan in creates))
         updates = [plan for plan in plans if plan.action == "update"]
         await self._update(updates)
         self.progress(len(updates))
+
+    async def _resolve_categories(self, plans: Sequence[Planned]) -> None:
+        """Category ids by name, created when missing, once per name and before any product goes out."""
+        names = sorted({name for plan in plans if plan.action in ("create", "update")
+                        for name in plan.body.get("categories", ())})  # fmt: skip
+        for name in names:
+            try:
+                found = [c async for c in self.run.client.catalog.list_categories(name=name)]
+                category = found[0] if found else await self.writes.create_category(name)
+            except BigCommerceError as error:
+                self._category_errors[name] = f"category {name!r} could not be found or created: {error}"
+                continue
+            self._categories[name] = category.id
+
+    def _category_ids(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with category names replaced by ids; raises ``CategoryMissing`` for one that failed."""
+        if "categories" not in body:
+            return body
+        for name in body["categories"]:
+            if name not in self._categories:
+                raise CategoryMissing(self._category_errors.get(name, f"category {name!r} was not resolved"))
+        return {**body, "categories": [self._categories[name] for name in body["categories"]]}
 
     def _report_new_variants(self, plan: Planned) -> None:
         """Items of a product already in the store that are not variants of it there are reported, not sent."""
@@ -299,11 +340,11 @@ class Publisher:
                 self._record(plan, Outcome.SKIPPED, why, key=item.sku, kind="variant")
 
     async def _create(self, plan: Planned) -> None:
-        body = dict(plan.body)
         try:
-            if "categories" in body:
-                body["categories"] = [await self._category(name) for name in body["categories"]]
-            product = await self.writes.create_product(body)
+            product = await self.writes.create_product(self._category_ids(plan.body))
+        except CategoryMissing as missing:
+            self._record(plan, Outcome.FAILED, str(missing))
+            return
         except Conflict as conflict:
             await self._link_existing(plan, conflict)
             return
@@ -319,13 +360,6 @@ class Publisher:
             self._record(plan, Outcome.FAILED, f"conflict: {conflict.message} ({_details(conflict)}); not linked")
             return
         self._bind(plan, match, Outcome.LINKED, f"the store already had SKU {plan.group.sku}: linked")
-
-    async def _category(self, name: str) -> int:
-        if name not in self._categories:
-            found = [c async for c in self.run.client.catalog.list_categories(name=name)]
-            category = found[0] if found else await self.writes.create_category(name)
-            self._categories[name] = category.id
-        return self._categories[name]
 
     def _bind(self, plan: Planned, product: Product, outcome: Outcome, note: str | None) -> None:
         variants = {(v.sku or "").casefold(): v for v in product.variants}
@@ -420,12 +454,10 @@ class Publisher:
         payloads: list[dict[str, Any]] = []
         by_id: dict[int, Planned] = {}
         for plan in plans:
-            body = dict(plan.body)
             try:
-                if "categories" in body:
-                    body["categories"] = [await self._category(name) for name in body["categories"]]
-            except BigCommerceError as error:
-                self._record(plan, Outcome.FAILED, str(error))
+                body = self._category_ids(plan.body)
+            except CategoryMissing as missing:
+                self._record(plan, Outcome.FAILED, str(missing))
                 continue
             product_id = int(next(iter(plan.listings.values())).product_id)
             by_id[product_id] = plan
