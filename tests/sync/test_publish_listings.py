@@ -16,7 +16,7 @@ from bchub.storage.runs import RunRepository
 from bchub.sync.catalog.publish import Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
 from bchub.sync.catalog.visibility import change_visibility
-from bchub.sync.catalog.writes import VendorWriteRefused
+from bchub.sync.catalog.writes import StoreWrites, VendorWriteRefused
 from bcsandbox import Sandbox, Store
 from tests.sync.publishing_helpers import add_items, connect, deps, item, options_of, product, variant, writes
 
@@ -178,6 +178,10 @@ async def test_vendor_stores_are_never_written(hub: Hub, sandbox: Sandbox, store
         await sync_listings(deps(hub), vendor)
     with pytest.raises(VendorWriteRefused):
         await change_visibility(deps(hub), vendor, Selection(skus=("BOLT",)), "delist")
+    # the choke point itself: every catalog and stock write goes through StoreWrites
+    async with hub.clients(store.hash, next(iter(store.accounts))) as client:
+        with pytest.raises(VendorWriteRefused):
+            StoreWrites(client, hub.connections.get(vendor))
     assert sandbox.requests(store.hash) == []
 
 
