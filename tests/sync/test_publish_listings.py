@@ -217,3 +217,14 @@ async def test_categories_are_created_once_by_name_and_reused(hub: Hub, sandbox:
     assert posts.count("/v3/catalog/categories") == 2 and posts.count("/v3/catalog/products") == 6
     names = {c["id"]: c["name"] for c in store.catalog.categories.values()}
     assert sorted(names[c] for c in product(store, "POT-1")["categories"]) == ["Garden", "Pots"]
+
+
+async def test_the_length_policy_only_matters_when_custom_fields_are_sent(hub: Hub, store: Store) -> None:
+    shop = connect(hub, store)
+    add_items(hub, [item("STOOL", custom_fields=(Attribute("story", "z" * 400),))])
+    truncate = PublishOptions(attribute_policy=AttributePolicy.TRUNCATE)
+    await publish_listings(deps(hub), shop, Selection(skus=("STOOL",)), truncate)
+    # custom fields go out only on creation, so a republish under "fail" has nothing to refuse
+    strict = PublishOptions(attribute_policy=AttributePolicy.FAIL)
+    again, _ = await publish_listings(deps(hub), shop, Selection(skus=("STOOL",)), strict)
+    assert again is not None and _outcomes(hub, again.id) == [("STOOL", Outcome.UNCHANGED, None)]

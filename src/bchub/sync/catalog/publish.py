@@ -119,8 +119,13 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def product_fields(group: ProductGroup, options: PublishOptions, *, with_name: bool = True) -> dict[str, Any]:
-    """The product-level fields the hub manages, as sent (categories by name; resolved later)."""
+def product_fields(
+    group: ProductGroup, options: PublishOptions, *, with_name: bool = True, with_custom_fields: bool = True
+) -> dict[str, Any]:
+    """The product-level fields the hub manages, as sent (categories by name; resolved later).
+
+    Custom fields are only sent when a product is created, so only then does the length policy apply.
+    """
     data = group.lead.data
     fields: dict[str, Any] = {
         "description": data.description or "",
@@ -142,7 +147,7 @@ def product_fields(group: ProductGroup, options: PublishOptions, *, with_name: b
         for name in ("upc", "mpn", "gtin"):
             if getattr(data, name):
                 fields[name] = getattr(data, name)
-    custom = apply_attribute_policy(data.custom_fields, options.attribute_policy)
+    custom = apply_attribute_policy(data.custom_fields, options.attribute_policy) if with_custom_fields else ()
     if custom:
         fields["custom_fields"] = [{"name": f.name, "value": f.value} for f in custom]
     return fields
@@ -249,8 +254,7 @@ def _plan_update(
     bound: dict[int, ListingRow],
     published: dict[int, tuple[dict[str, Any], str | None]],
 ) -> Planned:
-    fields = product_fields(group, options, with_name=options.override_names)
-    fields.pop("custom_fields", None)  # custom fields are set when the product is created
+    fields = product_fields(group, options, with_name=options.override_names, with_custom_fields=False)
     first = next(iter(bound.values()))
     before, before_hash = published.get(first.id, ({}, None))
     changes = field_diff(before, fields)
@@ -396,7 +400,8 @@ class Publisher:
             catalog.insert_listings(fresh)
             rows = catalog.listing_rows_by_item(self.connection_id, [i.id for i in plan.group.items])
             sent = outcome is Outcome.CREATED  # a linked product keeps the store's data until published again
-            self._save_state(session, plan, rows, fields=product_fields(plan.group, self.options), sent=sent)
+            fields = product_fields(plan.group, self.options, with_custom_fields=False)
+            self._save_state(session, plan, rows, fields=fields, sent=sent)
             self._record_in(session, plan, outcome, note)
 
     def _save_state(
