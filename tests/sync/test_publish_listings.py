@@ -18,6 +18,7 @@ from bchub.sync.catalog.sync_listings import sync_listings
 from bchub.sync.catalog.visibility import change_visibility
 from bchub.sync.catalog.writes import StoreWrites, VendorWriteRefused
 from bcsandbox import Sandbox, Store
+from bcsandbox.faults import FaultRule
 from tests.sync.publishing_helpers import add_items, connect, deps, item, options_of, product, variant, writes
 
 pytestmark = pytest.mark.anyio
@@ -228,3 +229,22 @@ async def test_the_length_policy_only_matters_when_custom_fields_are_sent(hub: H
     strict = PublishOptions(attribute_policy=AttributePolicy.FAIL)
     again, _ = await publish_listings(deps(hub), shop, Selection(skus=("STOOL",)), strict)
     assert again is not None and _outcomes(hub, again.id) == [("STOOL", Outcome.UNCHANGED, None)]
+
+
+async def test_a_lost_create_response_is_reported_and_the_next_publish_links(
+    hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    shop = connect(hub, store)
+    add_items(hub, [item("RUG")])
+    # the store creates the product, then the connection drops: the POST is not retried blindly
+    store.faults.add(FaultRule(method="POST", path="/v3/catalog/products", commit_then_drop_rate=1.0, remaining=1))
+    lost, _ = await publish_listings(deps(hub), shop, Selection(skus=("RUG",)))
+    assert lost is not None
+    [(_, outcome, reason)] = _outcomes(hub, lost.id)
+    assert outcome is Outcome.FAILED and reason
+    assert len(store.catalog.products) == 1
+    again, _ = await publish_listings(deps(hub), shop, Selection(skus=("RUG",)))
+    assert again is not None
+    first_key, first_outcome, _ = _outcomes(hub, again.id)[0]
+    assert (first_key, first_outcome) == ("RUG", Outcome.LINKED)
+    assert len(store.catalog.products) == 1
