@@ -48,6 +48,9 @@ def test_publish_dry_run_then_publish_sync_and_visibility(
     assert "paused 1 listings" in bchub("catalog", "pause", "shop", "--skus", "INK").stdout
     assert bchub("catalog", "delist", "shop", "--search", "pen").exit_code == 0
     assert [r.fields["sku"] for r in store.catalog.products.values()] == ["INK"]
+    relisted = bchub("catalog", "sync", "shop", "--relist")
+    assert relisted.exit_code == 0 and "created 1" in relisted.stdout
+    assert sorted(r.fields["sku"] for r in store.catalog.products.values()) == ["INK", "PEN"]
 
 
 def test_stock_rule_and_vendor_guard(bchub: Callable[..., Result], hub: Hub, sandbox: Sandbox) -> None:

@@ -72,3 +72,23 @@ async def test_delist_deletes_the_product_and_publish_brings_it_back(hub: Hub, s
     with hub.sessions() as session:
         listing = CatalogRepository(session).listing(shop, ids["GLOVE-S"])
     assert listing is not None and not listing.delisted and listing.product_id == product(store, "GLOVE")["id"]
+
+
+async def test_sync_with_relist_brings_delisted_listings_back(hub: Hub, sandbox: Sandbox, store: Store) -> None:
+    shop, ids = await _published(hub, store)
+    await change_visibility(deps(hub), shop, Selection(skus=("HAT",)), "delist")
+    plain, _ = await sync_listings(deps(hub), shop)
+    assert (
+        plain is not None
+        and plain.requests == 0
+        and "HAT" not in {p.fields["sku"] for p in store.catalog.products.values()}
+    )
+    sandbox.clear_requests()
+    _, preview = await sync_listings(deps(hub), shop, relist=True, dry_run=True)
+    assert preview == [{"sku": "HAT", "action": "relist", "changes": {}}] and sandbox.requests(store.hash) == []
+    relisted, _ = await sync_listings(deps(hub), shop, relist=True)
+    assert relisted is not None and _outcomes(hub, relisted.id) == {"HAT": Outcome.CREATED}
+    assert product(store, "HAT")["availability"] == "available"
+    with hub.sessions() as session:
+        listing = CatalogRepository(session).listing(shop, ids["HAT"])
+    assert listing is not None and not listing.delisted

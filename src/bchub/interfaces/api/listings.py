@@ -1,7 +1,7 @@
 """``/api/v1``: publishing and listing sync (the same operations as ``bchub catalog publish|sync|…``).
 
 - ``POST /connections/{id}/listings/publish`` (selection, options, ``dry_run``)
-- ``POST /connections/{id}/listings/sync`` (``skus``, ``dry_run``)
+- ``POST /connections/{id}/listings/sync`` (``skus``, ``dry_run``, ``relist``: publish delisted ones again)
 - ``POST /connections/{id}/listings/hide``, ``/unhide``, ``/delist``, ``/pause``, ``/unpause`` (selection)
 - ``POST /connections/{id}/inventory/sync`` (a vendor; ``push``)
 - ``GET|PUT /connections/{id}/stock-rule`` (a vendor's buffer, cap, zero when discontinued)
@@ -53,6 +53,7 @@ class SyncBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     skus: list[str] = Field(default_factory=list)
     dry_run: bool = False
+    relist: bool = False
 
 
 class InventoryBody(BaseModel):
@@ -104,7 +105,9 @@ async def sync(connection_id: int, body: SyncBody, request: Request) -> dict[str
     if body.skus:
         with hub.sessions() as session:
             item_ids = [item.id for item in Selection(skus=tuple(body.skus)).items(session)]
-    run, changes = await sync_listings(_deps(hub), connection_id, item_ids=item_ids, dry_run=body.dry_run)
+    run, changes = await sync_listings(
+        _deps(hub), connection_id, item_ids=item_ids, dry_run=body.dry_run, relist=body.relist
+    )
     return _answer(hub, run, changes)
 
 

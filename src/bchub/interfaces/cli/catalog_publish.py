@@ -172,6 +172,7 @@ def sync_command(
     ctx: typer.Context,
     reference: Reference,
     skus: Skus = None,
+    relist: Annotated[bool, typer.Option("--relist", help="Publish delisted listings again first.")] = False,
     dry_run: DryRun = False,
     as_json: Json = False,
 ) -> None:
@@ -180,7 +181,9 @@ def sync_command(
         item_ids = _item_ids(hub, _selection(hub, skus, None, None, False)) if skus else None
         with _bar(state_of(ctx).err, "syncing", as_json or dry_run) as progress:
             run, changes = asyncio.run(
-                sync_listings(deps_of(hub), reference, item_ids=item_ids, dry_run=dry_run, progress=progress)
+                sync_listings(
+                    deps_of(hub), reference, item_ids=item_ids, dry_run=dry_run, relist=relist, progress=progress
+                )
             )
         _finish(ctx, hub, run, changes, as_json)
 

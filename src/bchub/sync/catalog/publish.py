@@ -41,7 +41,7 @@ from bchub.storage.catalog_repository import CatalogRepository
 from bchub.storage.catalog_tables import ListingRow
 from bchub.storage.publish_repository import PublishRepository
 from bchub.storage.repositories import utc_now
-from bchub.sync.catalog.sync_listings import plan_sync, push
+from bchub.sync.catalog.push import plan_sync, push
 from bchub.sync.catalog.writes import Progress, PublishDeps, StoreWrites, no_progress, require_merchant
 from bchub.sync.runner import OperationRun
 
