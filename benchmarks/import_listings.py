@@ -1,20 +1,26 @@
 """Importing a store's listings into the hub catalog: requests against the lower bound, 429s, time, memory.
 
-Scenario: 10,000 products with 3 variants each (30,000 items) in an in-process bcsandbox store
-on the Standard plan (150 requests per 30 s window) with 50 ms of latency injected on every
-request, imported by ``bchub`` into a SQLite file database:
+Scenario: 10,000 products with 3 variants each (30,000 items) in a bcsandbox store on the
+Standard plan (150 requests per 30 s window) with 50 ms of latency injected on every request,
+imported by ``bchub`` into a SQLite file database:
 
 1. a full import (lower bound ``ceil(N/250)`` = 40 requests);
 2. an incremental import with nothing changed (lower bound 1 request);
-3. an incremental import after 100 products changed (lower bound 1 request).
+3. an incremental import after 100 products changed (lower bound 1 request; 300 items change).
 
-The brand list is read lazily, once per run and only when a page names a brand, so runs 1 and
-3 spend one request more than the bound on it and run 2 none. Then the throughput pass: the same
-full import with no latency on an Enterprise (unlimited) store, reported as items per second.
-Peak memory is the process's peak resident set (hub, in-process sandbox holding the catalog,
-and interpreter together), so the hub's own share is below it.
+The brand list is read lazily, once per run and only when a page names a brand the run does
+not know, so runs 1 and 3 spend one request over the bound on it and run 2 none. Then the
+throughput pass: the same full import with no latency on an Enterprise (unlimited) store,
+reported as items per second.
 
-    python -m benchmarks.import_listings [--quick]
+By default the sandbox runs as a separate server process (seeded there), one core each, so
+this process holds only the hub: its peak resident set is the hub's peak memory (interpreter
+and libraries included). ``--in-process`` serves the store from this process instead (its
+memory then counts the sandbox's catalog too). The catalog is seeded an hour in the past, so
+the default 5-minute lookback of an incremental run does not re-read it; the 100 changes are
+made through the API (10 batch updates, not counted in the import's requests).
+
+    python -m benchmarks.import_listings [--quick] [--in-process]
 
 Writes ``benchmarks/results/import_listings.json`` and prints a table.
 """
@@ -24,13 +30,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import resource
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bchub.app import Hub
 from bchub.domain.catalog import ImportOptions
@@ -49,12 +61,13 @@ TOKEN = "bench-token-import-0001"
 PAGE = 250
 VARIANTS = 3
 CHANGED = 100
-API_URL = "http://sandbox.bench"
+IN_PROCESS_URL = "http://sandbox.bench"
 
 
 def seed(store: Store, products: int) -> None:
-    """Products with 3 variants each, through the backend API (no HTTP)."""
+    """Products with 3 variants each, through the backend API (no HTTP), made an hour ago."""
     with store.sandbox.lock:
+        store.sandbox.clock.advance(-3600)
         for number in range(products):
             store.catalog.create_product(
                 {
@@ -87,34 +100,133 @@ def seed(store: Store, products: int) -> None:
                     ],
                 }
             )
+        store.sandbox.clock.advance(3600)
 
 
-def change(store: Store, count: int) -> None:
-    """Rename ``count`` products spread over the catalog (each changes its 3 items)."""
-    with store.sandbox.lock:
-        records = store.catalog.list_products()
-        step = max(1, len(records) // count)
-        for record in records[::step][:count]:
-            store.catalog.update_product(record.id, {"name": f"{record.fields['name']} (new)"})
+def make_sandbox(products: int, plan: str, latency_ms: int, window_ms: int) -> Sandbox:
+    sandbox = Sandbox(SandboxSettings(window_ms=window_ms))
+    store = sandbox.create_store(STORE, plan=plan, access_token=TOKEN)
+    seed(store, products)
+    if latency_ms:
+        store.faults.add(FaultRule(path="*", latency_ms=latency_ms))
+    return sandbox
+
+
+# -- where the store is served ---------------------------------------------------------------------
+
+
+class InProcess:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.base_url = IN_PROCESS_URL
+        self.transport: httpx.AsyncBaseTransport | None = transport_for(sandbox)
+
+    def clear(self) -> None:
+        self.sandbox.clear_requests()
+
+    def statuses(self) -> list[int]:
+        return [entry.status for entry in self.sandbox.requests(STORE)]
+
+    def close(self) -> None:
+        return None
+
+
+class Server:
+    """The sandbox in a child process pinned to core 0; this process moves to core 1."""
+
+    def __init__(self, products: int, plan: str, latency_ms: int, window_ms: int) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
+        command = [
+            *pin, sys.executable, "-m", "benchmarks.import_listings", "--serve", str(port),
+            "--products", str(products), "--plan", plan, "--latency-ms", str(latency_ms), "--window-ms", str(window_ms),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command)
+        if pin:
+            os.sched_setaffinity(0, {1})
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.transport = None
+        self.control = httpx.Client(base_url=self.base_url, timeout=60)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if self.control.get("/_sandbox").json()["stores"]:
+                    return
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError("the sandbox server exited while starting")
+            time.sleep(0.5)
+        raise RuntimeError("the sandbox server did not come up")
+
+    def clear(self) -> None:
+        self.control.post("/_sandbox/requests/clear").raise_for_status()
+
+    def statuses(self) -> list[int]:
+        log = self.control.get("/_sandbox/requests", params={"store_hash": STORE}).json()
+        return [entry["status"] for entry in log["requests"]]
+
+    def close(self) -> None:
+        self.control.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Child process: seed the store, then serve it until terminated."""
+    import uvicorn
+
+    from bcsandbox.server import create_app
+
+    sandbox = make_sandbox(args.products, args.plan, args.latency_ms, args.window_ms)
+    uvicorn.run(
+        create_app(sandbox), host="127.0.0.1", port=args.serve, log_level="warning", access_log=False,
+        http="httptools", loop="uvloop",
+    )  # fmt: skip
+
+
+Handle = InProcess | Server
+
+
+def open_handle(args: argparse.Namespace, plan: str, latency_ms: int) -> Handle:
+    if args.in_process:
+        return InProcess(make_sandbox(args.products, plan, latency_ms, args.window_ms))
+    return Server(args.products, plan, latency_ms, args.window_ms)
+
+
+# -- measuring ---------------------------------------------------------------------------------------
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident set so far (Linux reports kilobytes)."""
+    """This process's peak resident set so far (Linux reports kilobytes)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def statuses(sandbox: Sandbox) -> list[int]:
-    return [entry.status for entry in sandbox.requests(STORE)]
+async def change_products(handle: Handle, count: int, products: int) -> None:
+    """Rename ``count`` products spread over the catalog, 10 per batch update, through the API."""
+    step = max(1, products // count)
+    ids = list(range(1, products + 1, step))[:count]
+    async with httpx.AsyncClient(
+        transport=handle.transport, base_url=f"{handle.base_url}/stores/{STORE}", headers={"X-Auth-Token": TOKEN}
+    ) as client:
+        for start in range(0, len(ids), 10):
+            batch = [
+                {"id": product_id, "name": f"Benchmark product {product_id} (new)"}
+                for product_id in ids[start : start + 10]
+            ]
+            (await client.put("/v3/catalog/products", json=batch)).raise_for_status()
 
 
-async def one_run(
-    sandbox: Sandbox, deps: CatalogDeps, options: ImportOptions, bound: int, items: int
-) -> dict[str, Any]:
-    sandbox.clear_requests()
+async def one_run(handle: Handle, deps: CatalogDeps, options: ImportOptions, bound: int, items: int) -> dict[str, Any]:
+    handle.clear()
     started = time.perf_counter()
     run: Run = await import_listings(deps, "bench", options)
     seconds = time.perf_counter() - started
-    logged = statuses(sandbox)
+    logged = handle.statuses()
     return {
         "status": run.status.value,
         "requests": run.requests,
@@ -129,49 +241,45 @@ async def one_run(
     }
 
 
-def open_hub(sandbox: Sandbox, directory: Path) -> Hub:
+def open_hub(handle: Handle, directory: Path) -> Hub:
     settings = load_settings(
         {"HOME": str(directory / "home")},
         data_dir=directory / "bchub",
-        bigcommerce_api_url=API_URL,
-        oauth_login_url=API_URL,
+        bigcommerce_api_url=handle.base_url,
+        oauth_login_url=handle.base_url,
     )
-    hub = Hub(settings, transport=transport_for(sandbox))
-    hub.connections.add(
-        NewConnection(Role.VENDOR, CredentialInput(store_hash=STORE, access_token=TOKEN), name="bench")
-    )
+    hub = Hub(settings, transport=handle.transport)
+    hub.connections.add(NewConnection(Role.VENDOR, CredentialInput(store_hash=STORE, access_token=TOKEN), name="bench"))
     return hub
 
 
 async def scenario(args: argparse.Namespace) -> dict[str, Any]:
     """Full, unchanged incremental, 100-changed incremental on Standard with latency."""
-    sandbox = Sandbox(SandboxSettings(window_ms=args.window_ms))
-    store = sandbox.create_store(STORE, plan="standard", access_token=TOKEN)
-    sandbox.clock.advance(-3600)  # the catalog was made an hour ago: older than any lookback window
-    seed(store, args.products)
-    sandbox.clock.advance(3600)
-    store.faults.add(FaultRule(path="*", latency_ms=args.latency_ms))
+    handle = open_handle(args, "standard", args.latency_ms)
     items = args.products * VARIANTS
-    with tempfile.TemporaryDirectory() as directory, open_hub(sandbox, Path(directory)) as hub:
-        deps = CatalogDeps(hub.sessions, hub.connections, hub.clients)
-        runs = {"full": await one_run(sandbox, deps, ImportOptions(), math.ceil(args.products / PAGE), items)}
-        incremental = ImportOptions(incremental=True, lookback=timedelta(minutes=5))
-        runs["incremental_unchanged"] = await one_run(sandbox, deps, incremental, 1, 0)
-        with sandbox.lock:
-            change(store, CHANGED)
-        runs["incremental_changed"] = await one_run(sandbox, deps, incremental, 1, CHANGED * VARIANTS)
+    try:
+        with tempfile.TemporaryDirectory() as directory, open_hub(handle, Path(directory)) as hub:
+            deps = CatalogDeps(hub.sessions, hub.connections, hub.clients)
+            runs = {"full": await one_run(handle, deps, ImportOptions(), math.ceil(args.products / PAGE), items)}
+            incremental = ImportOptions(incremental=True, lookback=timedelta(minutes=5))
+            runs["incremental_unchanged"] = await one_run(handle, deps, incremental, 1, 0)
+            await change_products(handle, CHANGED, args.products)
+            runs["incremental_changed"] = await one_run(handle, deps, incremental, 1, CHANGED * VARIANTS)
+    finally:
+        handle.close()
     return runs
 
 
 async def throughput(args: argparse.Namespace) -> dict[str, Any]:
     """The full import with no latency on an unlimited plan."""
-    sandbox = Sandbox()
-    store = sandbox.create_store(STORE, plan="enterprise", access_token=TOKEN)
-    seed(store, args.products)
+    handle = open_handle(args, "enterprise", 0)
     items = args.products * VARIANTS
-    with tempfile.TemporaryDirectory() as directory, open_hub(sandbox, Path(directory)) as hub:
-        deps = CatalogDeps(hub.sessions, hub.connections, hub.clients)
-        return await one_run(sandbox, deps, ImportOptions(), math.ceil(args.products / PAGE), items)
+    try:
+        with tempfile.TemporaryDirectory() as directory, open_hub(handle, Path(directory)) as hub:
+            deps = CatalogDeps(hub.sessions, hub.connections, hub.clients)
+            return await one_run(handle, deps, ImportOptions(), math.ceil(args.products / PAGE), items)
+    finally:
+        handle.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -181,8 +289,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--window-ms", type=int, default=30_000)
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--in-process", action="store_true", help="serve the store from this process")
+    parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--plan", default="standard", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.products = args.products or (1_000 if args.quick else 10_000)
+    if args.serve is not None:
+        serve(args)
+        return
     runs = asyncio.run(scenario(args))
     if not args.skip_throughput:
         runs["throughput_no_latency_unlimited"] = asyncio.run(throughput(args))
@@ -216,7 +330,10 @@ def main(argv: list[str] | None = None) -> None:
             "items": args.products * VARIANTS,
             "latency_ms": args.latency_ms,
             "window_ms": args.window_ms,
-            "plan": "standard",
+            "plan": "standard (the throughput pass: enterprise, no latency)",
+            "sandbox": "in-process" if args.in_process else "separate server process, one core each",
+            "peak_memory": "peak resident set of the benchmark process (hub, interpreter, libraries"
+            + (", and the in-process sandbox)" if args.in_process else ")"),
             "runs": runs,
             "targets": targets,
         },
