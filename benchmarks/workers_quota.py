@@ -74,6 +74,7 @@ class Workload:
     seed: Callable[[Store, argparse.Namespace], None]
     lower_bound: Callable[[argparse.Namespace], int]  # requests per job, at least
     prepare: Callable[[Hub, str], None] = lambda hub, name: None
+    api_bound: bool = True  # the quota, not the hub's processing, limits it: the ≥ 90 % target applies
 
 
 def seed_orders(store: Store, args: argparse.Namespace) -> None:
@@ -106,6 +107,7 @@ WORKLOADS: dict[str, Workload] = {
         seed_orders,
         lambda args: math.ceil(args.orders / PAGE),
         import_status_11,
+        api_bound=False,
     ),
     # a merchant connection's test sends a fixed set of probes: store, time, four reads, two writes
     "tests": Workload("test_connection", {}, lambda store, args: None, lambda args: 8),
@@ -145,15 +147,14 @@ def add_connections(hub: Hub, store: Store, count: int) -> list[str]:
 
 
 def wait_for(jobs: list[Job], hub: Hub, timeout: float) -> list[Job]:
+    """Until no job is queued or running: two count queries a second, so this process (which also
+    serves the sandbox) takes little CPU from the workers."""
     deadline = time.monotonic() + timeout
-    while True:
-        current = [hub.jobs.get(job.id) for job in jobs]
-        if all(job.status.finished for job in current):
-            return current
+    while hub.jobs.store.count(JobStatus.QUEUED) + hub.jobs.store.count(JobStatus.RUNNING):
         if time.monotonic() > deadline:
-            pending = sum(not job.status.finished for job in current)
-            raise TimeoutError(f"{pending} jobs still unfinished after {timeout} s")
-        time.sleep(0.25)
+            raise TimeoutError(f"jobs still unfinished after {timeout} s")
+        time.sleep(0.5)
+    return [hub.jobs.get(job.id) for job in jobs]
 
 
 def peak_rss_mb(process: BchubProcess) -> float | None:
@@ -265,7 +266,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "worker_peak_rss_mb": memory,
         "targets": {
             "zero_429s": figures["rate_limited"] == 0,
-            "quota_used_at_least_90_percent_while_queued": (figures["quota_used_while_queued"] or 0) >= 0.9,
+            **(
+                {"quota_used_at_least_90_percent_while_queued": (figures["quota_used_while_queued"] or 0) >= 0.9}
+                if workload.api_bound
+                else {}
+            ),
             "every_job_succeeded": statuses == [JobStatus.SUCCEEDED.value],
             "every_worker_took_jobs": len(by_worker) == args.workers,
         },
