@@ -10,6 +10,7 @@ from bchub.app import Hub
 from bchub.domain.runs import Outcome, RunStatus
 from bchub.storage.catalog_repository import CatalogRepository
 from bchub.storage.runs import RunRepository
+from bchub.sync.catalog.importer import CatalogDeps, import_listings
 from bchub.sync.catalog.publish import Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
 from bchub.sync.catalog.visibility import set_paused
@@ -119,3 +120,41 @@ async def test_an_item_the_store_refuses_fails_alone(hub: Hub, sandbox: Sandbox,
     sandbox.clear_requests()
     retry, _ = await sync_listings(deps(hub), shop)
     assert retry is not None and retry.counts.get("failed") == 1 and retry.counts.get("unchanged") == 2
+
+
+async def test_product_level_tracking_of_an_imported_product_is_learned_and_respected(
+    hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    created = store.catalog.create_product(
+        {
+            "name": "Scarf",
+            "type": "physical",
+            "sku": "SCARF",
+            "price": 9,
+            "weight": 1,
+            "inventory_tracking": "product",
+            "inventory_level": 4,
+            "variants": [
+                {"sku": f"SCARF-{c}", "option_values": [{"option_display_name": "Color", "label": c}]}
+                for c in ("Red", "Blue")
+            ],
+        }
+    )
+    shop = connect(hub, store)
+    imported = await import_listings(CatalogDeps(hub.sessions, hub.connections, hub.clients), shop)
+    assert imported.status is RunStatus.SUCCEEDED, imported
+    with hub.sessions() as session:
+        items = CatalogRepository(session).items_by_sku(["SCARF-Red", "SCARF-Blue"])
+    set_stock(hub, items["SCARF-Red"].id, "csv", 8)
+    set_stock(hub, items["SCARF-Blue"].id, "csv", 6)
+    first, _ = await sync_listings(deps(hub), shop)
+    assert first is not None and first.status is RunStatus.SUCCEEDED, first
+    assert store.inventory.level(("product", created["id"])) == 6  # shared stock: the lower level
+    set_stock(hub, items["SCARF-Blue"].id, "csv", 3)
+    set_stock(hub, items["SCARF-Red"].id, "csv", 3)
+    sandbox.clear_requests()
+    second, _ = await sync_listings(deps(hub), shop)
+    assert second is not None and second.status is RunStatus.SUCCEEDED
+    sent = [(r.path, r.query) for r in writes(sandbox, store)]
+    assert sent == [("/v3/inventory/adjustments/absolute", "")]  # straight to the product this time
+    assert store.inventory.level(("product", created["id"])) == 3

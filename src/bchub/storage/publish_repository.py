@@ -43,6 +43,7 @@ class SyncCandidate:
     pushed_price: Decimal | None = None
     pushed_sale_price: Decimal | None = None
     pushed_stock: int | None = None
+    tracking: str | None = None  # the store's inventory_tracking for the product, once known
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class PublishRepository:
                 PublishStateRow.price,
                 PublishStateRow.sale_price,
                 PublishStateRow.stock,
+                PublishStateRow.tracking,
             )
             .join(ItemRow, ItemRow.id == ListingRow.item_id)
             .outerjoin(PublishStateRow, PublishStateRow.listing_id == ListingRow.id)
@@ -180,7 +182,7 @@ class PublishRepository:
 
 def _candidate(row: Any) -> SyncCandidate:
     listing_id, item_id, sku, product_id, variant_id, base, price, sale_price, supplier, *pushed = row
-    price_hash, stock_hash, pushed_price, pushed_sale_price, pushed_stock = pushed
+    price_hash, stock_hash, pushed_price, pushed_sale_price, pushed_stock, tracking = pushed
     return SyncCandidate(
         listing_id,
         item_id,
@@ -196,4 +198,5 @@ def _candidate(row: Any) -> SyncCandidate:
         pushed_price,
         pushed_sale_price,
         pushed_stock,
+        tracking,
     )

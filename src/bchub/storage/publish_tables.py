@@ -32,6 +32,8 @@ class PublishStateRow(Base):
     stock: Mapped[int | None] = mapped_column(Integer)
     price_hash: Mapped[str | None] = mapped_column(String(32))
     stock_hash: Mapped[str | None] = mapped_column(String(32))
+    # the store's inventory_tracking for the product ("product" or "variant"), once known
+    tracking: Mapped[str | None] = mapped_column(String(16))
     published: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # product fields last published
     published_hash: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -401,7 +401,8 @@ class Publisher:
             rows = catalog.listing_rows_by_item(self.connection_id, [i.id for i in plan.group.items])
             sent = outcome is Outcome.CREATED  # a linked product keeps the store's data until published again
             fields = product_fields(plan.group, self.options, with_custom_fields=False)
-            self._save_state(session, plan, rows, fields=fields, sent=sent)
+            tracking = product.inventory_tracking or ("variant" if plan.group.has_variants else "product")
+            self._save_state(session, plan, rows, fields=fields, sent=sent, tracking=tracking)
             self._record_in(session, plan, outcome, note)
 
     def _save_state(
@@ -413,6 +414,7 @@ class Publisher:
         fields: dict[str, Any],
         sent: bool = True,
         prices_and_stock: bool = True,
+        tracking: str | None = None,
     ) -> None:
         """Keep what was published: the product fields and the price and stock the store now has."""
         fields = dict(fields)
@@ -425,8 +427,9 @@ class Publisher:
             if row is None:
                 continue
             pushed = PushState(item.data.price, item.data.sale_price, plan.group.stock.get(item.id))
+            known = {"tracking": tracking} if tracking else {}
             if not sent:  # linked: nothing of the hub's is in the store yet
-                state.append({"listing_id": row.id, "connection_id": self.connection_id, "published": {}})
+                state.append({"listing_id": row.id, "connection_id": self.connection_id, "published": {}, **known})
                 continue
             if not prices_and_stock:  # a product update: variant prices and stock go out with the sync step
                 state.append(
@@ -449,6 +452,7 @@ class Publisher:
                     "stock_hash": pushed.stock_hash(),
                     "published": fields,
                     "published_hash": _hashable(fields),
+                    **known,
                 }
             )
         PublishRepository(session).save_pushed(state)

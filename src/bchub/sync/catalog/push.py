@@ -26,7 +26,7 @@ from bchub.domain.publishing import PushPlan, PushState, field_diff, plan_push, 
 from bchub.domain.runs import ItemOutcome, Outcome
 from bchub.storage.catalog_tables import ListingRow
 from bchub.storage.publish_repository import PublishRepository, SyncCandidate
-from bchub.sync.catalog.writes import Progress, StoreWrites, WriteResult, no_progress
+from bchub.sync.catalog.writes import Progress, StoreWrites, no_progress
 from bchub.sync.runner import OperationRun
 
 DEFAULT_LOCATION = 1
@@ -97,15 +97,75 @@ def _price_payload(push: PendingPush) -> dict[str, Any]:
     return payload
 
 
-def adjustment(candidate: SyncCandidate, quantity: int) -> AdjustmentItem:
-    """Product-level tracking (a product without variants) is adjusted by product id, variants by variant id."""
-    if candidate.base_variant:
-        return AdjustmentItem(location_id=DEFAULT_LOCATION, quantity=quantity, product_id=candidate.product_id)
-    return AdjustmentItem(location_id=DEFAULT_LOCATION, quantity=quantity, variant_id=candidate.variant_id)
+StockKey = tuple[str, int]  # ("product", product id) or ("variant", variant id)
 
 
-def _adjustment_key(item: AdjustmentItem) -> tuple[str, int]:
+def stock_key(candidate: SyncCandidate, tracking: str | None = None) -> StockKey:
+    """Products tracked as a whole (every product without variants, and those set to product-level
+    tracking) are adjusted by product id; variant-level tracking by variant id."""
+    if candidate.base_variant or (tracking or candidate.tracking) == "product":
+        return ("product", candidate.product_id)
+    return ("variant", candidate.variant_id)
+
+
+def _item_key(item: AdjustmentItem) -> StockKey:
     return ("product", item.product_id) if item.product_id is not None else ("variant", item.variant_id or 0)
+
+
+def _adjustments(groups: dict[StockKey, list[PendingPush]]) -> list[AdjustmentItem]:
+    items = []
+    for (kind, identity), pending in groups.items():
+        # variants sharing product-level stock get the lowest of their levels: never oversell
+        quantity = min(p.wanted.stock or 0 for p in pending)
+        if kind == "product":
+            items.append(AdjustmentItem(location_id=DEFAULT_LOCATION, quantity=quantity, product_id=identity))
+        else:
+            items.append(AdjustmentItem(location_id=DEFAULT_LOCATION, quantity=quantity, variant_id=identity))
+    return items
+
+
+@dataclass
+class StockOutcome:
+    done: set[int]  # listing ids
+    failed: dict[int, str]  # listing id → why
+    tracking: dict[int, str]  # product id → inventory_tracking learned from the store
+
+
+async def _push_stock(run: OperationRun, writes: StoreWrites, pending: list[PendingPush]) -> StockOutcome:
+    """Absolute adjustments; variant-level ones the store refuses are checked against the product's
+    tracking (one list call per 250 products) and re-sent by product when it tracks the whole product."""
+    groups: dict[StockKey, list[PendingPush]] = {}
+    for push_ in pending:
+        groups.setdefault(stock_key(push_.candidate), []).append(push_)
+    result = await writes.adjust_absolute(_adjustments(groups))
+    outcome = StockOutcome(set(), {}, {})
+    refused = [(groups[_item_key(item)], error) for item, error in result.failed]
+    for item in result.done:
+        outcome.done.update(p.candidate.listing_id for p in groups[_item_key(item)])
+    retry = [group for group, error in refused if error.status == 422 and not group[0].candidate.base_variant]
+    if retry:
+        product_ids = sorted({group[0].candidate.product_id for group in retry})
+        found = run.client.catalog.list_products(
+            ids=product_ids, include=(), filters={"include_fields": "name,inventory_tracking"}
+        )
+        outcome.tracking = {p.id: p.inventory_tracking async for p in found if p.inventory_tracking}
+        regrouped: dict[StockKey, list[PendingPush]] = {}
+        for group in retry:
+            tracking = outcome.tracking.get(group[0].candidate.product_id)
+            if tracking == "product":
+                for push_ in group:
+                    regrouped.setdefault(stock_key(push_.candidate, tracking), []).append(push_)
+        if regrouped:
+            again = await writes.adjust_absolute(_adjustments(regrouped))
+            for item in again.done:
+                outcome.done.update(p.candidate.listing_id for p in regrouped[_item_key(item)])
+            refused = [(g, e) for g, e in refused if g[0].candidate.listing_id not in outcome.done]
+            refused += [(regrouped[_item_key(item)], error) for item, error in again.failed]
+    for group, error in refused:
+        for push_ in group:
+            if push_.candidate.listing_id not in outcome.done:
+                outcome.failed[push_.candidate.listing_id] = f"stock not pushed: {_reason(error)}"
+    return outcome
 
 
 async def push(run: OperationRun, plan: SyncPlan, progress: Progress = no_progress, *, summarize: bool = True) -> None:
@@ -115,52 +175,43 @@ async def push(run: OperationRun, plan: SyncPlan, progress: Progress = no_progre
     """
     writes = StoreWrites(run.client, run.connection)
     prices = {p.candidate.variant_id: p for p in plan.pending if p.plan.price}
-    stocks: dict[tuple[str, int], PendingPush] = {}
-    for pending in plan.pending:
-        if pending.plan.stock and pending.wanted.stock is not None:
-            stocks[_adjustment_key(adjustment(pending.candidate, pending.wanted.stock))] = pending
-    price_result, stock_result = await asyncio.gather(
+    stocked = [p for p in plan.pending if p.plan.stock and p.wanted.stock is not None]
+    price_result, stock = await asyncio.gather(
         writes.update_variants([_price_payload(p) for p in prices.values()]),
-        writes.adjust_absolute([adjustment(p.candidate, p.wanted.stock or 0) for p in stocks.values()]),
+        _push_stock(run, writes, stocked),
     )
     price_done = {prices[payload["id"]].candidate.listing_id for payload in price_result.done}
-    stock_done = {stocks[_adjustment_key(item)].candidate.listing_id for item in stock_result.done}
-    errors = _errors(price_result, stock_result, prices, stocks)
+    errors = {
+        prices[payload["id"]].candidate.listing_id: f"price not pushed: {_reason(error)}"
+        for payload, error in price_result.failed
+    }
+    for listing_id, text in stock.failed.items():
+        errors[listing_id] = f"{errors[listing_id]}; {text}" if listing_id in errors else text
     with run.sessions.begin() as session:
-        _save(session, run.connection, plan, price_done, stock_done)
+        _save(session, run.connection, plan, price_done, stock.done, stock.tracking)
         for pending in plan.pending:
-            listing_id = pending.candidate.listing_id
-            reason = errors.get(listing_id)
+            reason = errors.get(pending.candidate.listing_id)
             outcome = Outcome.FAILED if reason else Outcome.UPDATED
             run.record(session, ItemOutcome(KIND, pending.candidate.sku, outcome, reason))
     progress(len(plan.pending))
     if summarize:
         run.summary["unchanged"] = plan.unchanged
         run.summary["prices_pushed"] = len(price_done)
-        run.summary["stock_pushed"] = len(stock_done)
-
-
-def _errors(
-    price_result: WriteResult[dict[str, Any]],
-    stock_result: WriteResult[AdjustmentItem],
-    prices: dict[int, PendingPush],
-    stocks: dict[tuple[str, int], PendingPush],
-) -> dict[int, str]:
-    errors: dict[int, str] = {}
-    for payload, error in price_result.failed:
-        errors[prices[payload["id"]].candidate.listing_id] = f"price not pushed: {_reason(error)}"
-    for item, error in stock_result.failed:
-        listing_id = stocks[_adjustment_key(item)].candidate.listing_id
-        text = f"stock not pushed: {_reason(error)}"
-        errors[listing_id] = f"{errors[listing_id]}; {text}" if listing_id in errors else text
-    return errors
+        run.summary["stock_pushed"] = len(stock.done)
 
 
 def _reason(error: BigCommerceError) -> str:
     return str(error)
 
 
-def _save(session: Session, connection: Connection, plan: SyncPlan, price_done: set[int], stock_done: set[int]) -> None:
+def _save(
+    session: Session,
+    connection: Connection,
+    plan: SyncPlan,
+    price_done: set[int],
+    stock_done: set[int],
+    tracking: dict[int, str],
+) -> None:
     assert connection.id is not None
     rows: list[dict[str, Any]] = []
     for pending in plan.pending:
@@ -174,6 +225,9 @@ def _save(session: Session, connection: Connection, plan: SyncPlan, price_done: 
             )
         if listing_id in stock_done:
             row.update(stock=pending.wanted.stock, stock_hash=pending.wanted.stock_hash())
+        learned = tracking.get(pending.candidate.product_id)
+        if learned is not None:
+            row["tracking"] = learned
         if len(row) > 2:
             rows.append(row)
     PublishRepository(session).save_pushed(rows)

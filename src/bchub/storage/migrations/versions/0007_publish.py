@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("stock", sa.Integer(), nullable=True),
         sa.Column("price_hash", sa.String(length=32), nullable=True),
         sa.Column("stock_hash", sa.String(length=32), nullable=True),
+        sa.Column("tracking", sa.String(length=16), nullable=True),
         sa.Column("published", sa.JSON(), nullable=False),
         sa.Column("published_hash", sa.String(length=64), nullable=True),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
