@@ -6,6 +6,11 @@ nothing changed reads three tables and sends no request. Changed stock goes out 
 inventory adjustments (≤ 2,000 per request, by location; product-level tracking by product id,
 variant-level by variant id), changed prices as variant batch updates (≤ 50). Paused, delisted
 and deleted listings are left alone. An item the store refuses fails alone (see ``writes``).
+
+A product with variants whose stock the store tracks for the whole product (an imported one;
+the hub publishes variant-level tracking) is found out when its variant adjustment is refused:
+one list call reads the products' ``inventory_tracking``, the answer is kept, and the stock is
+sent by product id with the lowest of its variants' levels, so it never oversells.
 """
 
 from __future__ import annotations
