@@ -161,7 +161,8 @@ class RevocationOutcome:
     first_status: RunStatus
     health_after_revoke: HealthStatus
     paused: bool
-    blocked_status: RunStatus  # a run while the connection needs attention
+    blocked_skipped: int  # orders a run skipped while the connection needed attention
+    sent_while_paused: int  # vendor orders that reached the revoked vendor's store meanwhile
     test_passed: bool
     resumed_status: RunStatus
     reconciliation: RouteReconciliation
@@ -181,7 +182,10 @@ async def token_revoked_mid_run(data_dir: Path, orders: int) -> RevocationOutcom
         await _imported(world, orders)
         first = await world.hub.orders.route(MERCHANT)
         vendor = world.hub.connections.get(VENDORS[0])
+        paused = world.hub.connections.is_paused(vendor)
+        before = len(world.vendor(0).orders.orders)
         blocked = await world.hub.orders.route(MERCHANT)
+        sent_while_paused = len(world.vendor(0).orders.orders) - before
         replacement = world.vendor(0).add_account(access_token=f"fault-new-token-{VENDORS[0]}")
         world.hub.connections.update(
             VENDORS[0],
@@ -192,8 +196,9 @@ async def token_revoked_mid_run(data_dir: Path, orders: int) -> RevocationOutcom
         return RevocationOutcome(
             first_status=first.status,
             health_after_revoke=vendor.health.status,
-            paused=world.hub.connections.is_paused(vendor),
-            blocked_status=blocked.status,
+            paused=paused,
+            blocked_skipped=blocked.counts.get("skipped", 0),
+            sent_while_paused=sent_while_paused,
             test_passed=report.passed,
             resumed_status=resumed[-1].status,
             reconciliation=reconcile_routing(world),

@@ -197,11 +197,17 @@ class RouteOrders:
         )
         groups = vendor_groups(order)
         reasons = blocking_reasons(unsent) if self.request.force else hold_reasons(unsent, matches)
-        reasons += self._vendor_problems(groups)
-        if reasons:
-            reason = "; ".join(reasons)
+        problems, paused = self._vendor_problems(groups)
+        if reasons or problems:
+            reason = "; ".join(reasons + problems)
             repository.set_route_state(order.id, RouteState.HELD, reason)
             run.record(session, ItemOutcome("order", key, Outcome.SKIPPED, f"held for review: {reason}"))
+            return
+        if paused:
+            # not a review hold: the order goes out on its own once the vendor connection works again
+            reason = "; ".join(paused)
+            repository.set_route_state(order.id, RouteState.FAILED, reason)
+            run.record(session, ItemOutcome("order", key, Outcome.SKIPPED, f"waiting for the vendor: {reason}"))
             return
         if not groups:
             repository.set_route_state(order.id, RouteState.NOT_NEEDED)
@@ -278,8 +284,10 @@ class RouteOrders:
                 self._vendors[connection_id] = None
         return self._vendors[connection_id]
 
-    def _vendor_problems(self, groups: Sequence[VendorGroup]) -> list[str]:
-        problems = []
+    def _vendor_problems(self, groups: Sequence[VendorGroup]) -> tuple[list[str], list[str]]:
+        """(problems that need a review of the order, vendors that are only paused until fixed)."""
+        problems: list[str] = []
+        paused: list[str] = []
         for vendor_id in dict.fromkeys(group.vendor_connection_id for group in groups):
             vendor = self._vendor(vendor_id)
             if vendor is None:
@@ -287,12 +295,12 @@ class RouteOrders:
             elif not vendor.role.includes(Role.VENDOR):
                 problems.append(f"connection {vendor.name!r} supplies items but is not a vendor connection")
             elif not vendor.enabled:
-                problems.append(f"vendor connection {vendor.name!r} is disabled")
+                paused.append(f"vendor connection {vendor.name!r} is disabled")
             elif vendor.access_token is None:
-                problems.append(f"vendor connection {vendor.name!r} has no access token")
+                paused.append(f"vendor connection {vendor.name!r} has no access token")
             elif vendor.health.status is HealthStatus.NEEDS_ATTENTION:
-                problems.append(f"vendor connection {vendor.name!r} needs attention: {vendor.health.reason}")
-        return problems
+                paused.append(f"vendor connection {vendor.name!r} needs attention: {vendor.health.reason}")
+        return problems, paused
 
     # -- sending -------------------------------------------------------------------------------
     async def _send_to(
