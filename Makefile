@@ -23,6 +23,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
+	sh scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 -q
 
 test: lint typecheck unit

@@ -46,7 +46,7 @@ class Settings(BaseModel):
     database_url: str = ""  # empty: SQLite at data_dir/bchub.db
     secret_key: SecretStr | None = None  # Fernet key(s), comma separated, newest first
     secret_key_file: Path | None = None  # None: data_dir/secret.key
-    api_token: SecretStr | None = None  # bearer token for /api/v1; unset: the API refuses every call
+    api_token: SecretStr | None = None  # optional bootstrap bearer token for /api/v1; normal ones: bchub tokens create
     bigcommerce_api_url: str = "https://api.bigcommerce.com"
     http_timeout: float = 30.0
     auto_migrate: bool = True  # bring the database schema up to date when the hub opens
