@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 
 from bchub.app import Hub
 from bchub.bigcommerce import BigCommerceClient
+from bchub.bigcommerce.ratelimit import Budget
 from bchub.domain.runs import Trigger
 from bchub.jobs.model import JobStatus
 from bchub.jobs.redis_limiter import RedisLimiterBackend, redis_py_url
@@ -141,3 +142,21 @@ def test_celery_workers_run_jobs_schedules_and_retries(
         assert scheduled.trigger is Trigger.SCHEDULE and scheduled.status is JobStatus.SUCCEEDED
         ran_on = {job.worker for job in hub.jobs.recent(limit=10)}
         assert len(ran_on) == 2, ran_on  # both worker processes took jobs
+
+
+async def test_a_slot_left_by_a_dead_worker_heals_after_the_expiry(redis_url: str) -> None:
+    sandbox = Sandbox(SandboxSettings(window_ms=300))
+    store = sandbox.create_store("std701", plan="standard")
+    token = next(iter(store.accounts))
+    backend = RedisLimiterBackend(redis_url, ttl_s=1)
+    async with BigCommerceClient(
+        store.hash, token, "http://sandbox.test", transport_for(sandbox), limiter_backend=backend
+    ) as client:
+
+        def taken_by_a_worker_that_died(budget: Budget) -> None:
+            budget.in_flight = 1  # its probe never came back; the window is unknown
+
+        await backend.update(client.limiter.key, taken_by_a_worker_that_died)
+        started = time.monotonic()
+        await asyncio.wait_for(client.store.time(), 5)
+        assert 0.5 <= time.monotonic() - started < 3  # waited for the expiry, then probed

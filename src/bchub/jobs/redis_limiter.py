@@ -4,7 +4,10 @@ Implements ``bchub.bigcommerce.ratelimit.LimiterBackend``: ``update`` is an opti
 transaction (WATCH the key, GET the budget, apply the change, SET it in MULTI/EXEC), retried
 when another worker changed the key in between. The rules themselves stay in the client's
 limiter; this class only stores its ``Budget`` as JSON. Keys expire after ``ttl_s`` without
-traffic, which only forgets what a fresh probe relearns.
+traffic, which only forgets what a fresh probe relearns. A look that changes nothing (a caller
+waiting for a slot) does not write, so it does not extend the expiry either: when a worker dies
+with a request in flight, its slot is never released, and the budget heals itself ``ttl_s``
+after its last real change instead of holding every other worker back for good.
 
 Each event loop gets its own ``redis.asyncio`` client (a connection belongs to the loop that
 opened it): the API server, each embedded worker thread and each Celery worker process. Within
@@ -80,7 +83,11 @@ class RedisLimiterBackend(LimiterBackend):
                     await pipe.watch(name)
                     raw = await pipe.get(name)
                     budget = Budget.from_dict(json.loads(raw)) if raw else Budget()
+                    before = budget.to_dict()
                     result = change(budget)
+                    if raw and budget.to_dict() == before:
+                        await pipe.unwatch()  # type: ignore[no-untyped-call]  # no write: the expiry keeps running
+                        return result
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(name, json.dumps(budget.to_dict()), ex=self.ttl_s)
                     await pipe.execute()
