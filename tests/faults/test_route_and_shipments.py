@@ -1,6 +1,6 @@
 """Scenarios 1 and 2: routing and shipment write-back under 5xx, committed-then-dropped writes and 429 bursts.
 
-Size: ``BCHUB_FAULT_SCALE`` merchant orders (300 by default); ``benchmarks/faults.py`` runs them larger.
+Size: ``BCHUB_FAULT_SCALE`` (300 by default) merchant orders to route, and vendor orders to ship; ``benchmarks/faults.py`` runs them larger.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.scenarios import route_under_faults, shipments_under_faults
-from tests.faults.world import scale
+from tests.faults.world import orders_for, scale
 
 pytestmark = pytest.mark.anyio
 
@@ -26,7 +26,7 @@ async def test_routing_under_faults_places_exactly_one_vendor_order_per_order_an
 
 
 async def test_shipments_under_faults_are_written_once_with_the_right_statuses(tmp_path: Path) -> None:
-    result, counts = await shipments_under_faults(tmp_path, scale())
+    result, counts = await shipments_under_faults(tmp_path, orders_for(scale()))  # ~300 vendor shipments
     assert counts.missing == 0 and counts.duplicated == 0 and counts.unexpected == 0, counts
     assert counts.vendor_shipments == counts.merchant_shipments == result.notes["vendor_shipments_made"], counts
     assert counts.wrong_status == 0 and counts.hub_wrong_status == 0, counts

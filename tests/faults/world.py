@@ -72,6 +72,15 @@ def vendors_of(number: int) -> tuple[int, ...]:
     return tuple(sorted(chosen))
 
 
+def orders_for(vendor_orders: int) -> int:
+    """The fewest merchant orders whose routing makes at least ``vendor_orders`` vendor orders."""
+    orders, made = 0, 0
+    while made < vendor_orders:
+        made += len(vendors_of(orders))
+        orders += 1
+    return orders
+
+
 def _product(prefix: str, number: int) -> dict[str, Any]:
     return {
         "name": f"{prefix} product {number}",
@@ -289,6 +298,7 @@ def reconcile_routing(world: FaultWorld) -> RouteReconciliation:
 class ShipmentReconciliation:
     vendor_shipments: int
     merchant_shipments: int
+    merchant_orders_shipped: int  # merchant orders with at least one shipment
     missing: int  # vendor shipments with no merchant shipment of the same tracking number
     duplicated: int  # extra merchant shipments for one vendor shipment
     unexpected: int  # merchant shipments for no vendor shipment
@@ -336,6 +346,7 @@ def reconcile_shipments(world: FaultWorld) -> ShipmentReconciliation:
     return ShipmentReconciliation(
         vendor_shipments=sum(expected.values()),
         merchant_shipments=sum(written.values()),
+        merchant_orders_shipped=len({order_id for order_id, _ in written}),
         missing=sum(1 for key in expected if key not in written),
         duplicated=sum(count - 1 for key, count in written.items() if key in expected and count > 1),
         unexpected=sum(count for key, count in written.items() if key not in expected),
