@@ -186,7 +186,7 @@ async def token_revoked_mid_run(data_dir: Path, orders: int) -> RevocationOutcom
         before = len(world.vendor(0).orders.orders)
         blocked = await world.hub.orders.route(MERCHANT)
         sent_while_paused = len(world.vendor(0).orders.orders) - before
-        replacement = world.vendor(0).add_account(access_token=f"fault-new-token-{VENDORS[0]}")
+        replacement = world.vendor(0).add_account()
         world.hub.connections.update(
             VENDORS[0],
             ConnectionChanges(credentials=CredentialInput(access_token=replacement.access_token)),

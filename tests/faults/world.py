@@ -9,6 +9,7 @@ from one, two or three vendors, so routing creates one vendor order per (merchan
 from __future__ import annotations
 
 import os
+import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -212,8 +213,8 @@ async def fault_world(
 ) -> AsyncIterator[FaultWorld]:
     """The four stores, the hub with their connections and catalogs, order settings ready to route."""
     sandbox = Sandbox(SandboxSettings(window_ms=WINDOW_MS))
-    for number, store_hash in enumerate((MERCHANT, *VENDORS)):
-        sandbox.create_store(store_hash, plan="standard", access_token=f"fault-token-{number}-{store_hash}")
+    for store_hash in (MERCHANT, *VENDORS):
+        sandbox.create_store(store_hash, plan="standard", access_token=secrets.token_hex(16))
     _seed_catalogs(sandbox)
     settings = load_settings(
         {"HOME": str(data_dir / "home")},
