@@ -197,6 +197,7 @@ class RouteOrders:
         )
         groups = vendor_groups(order)
         reasons = blocking_reasons(unsent) if self.request.force else hold_reasons(unsent, matches)
+        reasons += address_gaps(unsent, groups)
         problems, paused = self._vendor_problems(groups)
         if reasons or problems:
             reason = "; ".join(reasons + problems)
@@ -423,6 +424,30 @@ class RouteOrders:
                     "vendor_order", f"{order_key(order.store_order_id)} → {vendor.name}", Outcome.FAILED, reason
                 ),
             )
+
+
+def address_gaps(order: Order, groups: Sequence[VendorGroup]) -> list[str]:
+    """A vendor cannot ship to an address without a street, a city or a country (even when forced)."""
+    gaps = []
+    for order_address_id in dict.fromkeys(group.order_address_id for group in groups):
+        destination = order.destination(order_address_id)
+        if destination is None:
+            continue  # blocking_reasons says so
+        address = destination.address
+        missing = [
+            label
+            for label, value in (
+                ("street", address.street_1),
+                ("city", address.city),
+                ("country", address.country_iso2 or address.country),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            gaps.append(
+                f"the shipping address {order_address_id} has no {', '.join(missing)}: the vendor cannot ship to it"
+            )
+    return gaps
 
 
 async def route_orders(
