@@ -20,8 +20,9 @@ BILLING = {"first_name": "Ada", "street_1": "1 Elm St", "city": "Austin", "zip":
 
 def _line(world: FaultWorld, sku: str, quantity: int) -> dict[str, Any]:
     found = world.merchant.catalog.find_sku(sku)
-    assert found is not None and found[1] is not None
+    assert found is not None
     product, variant = found
+    assert variant is not None
     return {"product_id": product["id"], "variant_id": variant["id"], "quantity": quantity}
 
 
