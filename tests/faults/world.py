@@ -124,9 +124,6 @@ class FaultWorld:
         for store in self.sandbox.stores.values():
             store.faults.clear()
 
-    def status_count(self, status: int) -> int:
-        return sum(entry.status == status for entry in self.sandbox.requests())
-
     def place_orders(self, count: int) -> None:
         """``count`` dropship orders; order ``n`` has one line per vendor in ``vendors_of(n)``."""
         ids = {
