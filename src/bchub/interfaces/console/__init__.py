@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bchub.app import Hub
 from bchub.bigcommerce.errors import BigCommerceError
 from bchub.errors import HubError, NotFoundError
-from bchub.interfaces.console import auth_pages, connections, dashboard, jobs, orders
+from bchub.interfaces.console import auth_pages, catalog, connections, dashboard, jobs, orders
 from bchub.interfaces.console.rendering import HERE, base_path, render
 from bchub.interfaces.console.security import CsrfRejected, LoginRequired, check_csrf
 from bchub.interfaces.console.sessions import ConsoleSessions
@@ -134,6 +134,7 @@ def create_console(hub: Hub) -> FastAPI:
     console.include_router(connections.router)
     console.include_router(jobs.router)
     console.include_router(orders.router)
+    console.include_router(catalog.router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     console.add_middleware(ConsoleSessions, keys=lambda: hub.secret_box().keys, path=MOUNT)
     console.add_middleware(SecurityHeaders)

@@ -1,0 +1,148 @@
+"""Console catalog page through httpx: filters, CSRF, the dry-run diff, bulk actions and imports as jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bchub.app import Hub
+from bchub.domain.connections import Role
+from bchub.jobs.model import JobStatus
+from bcsandbox import Sandbox, Store
+from bcsandbox.testing import transport_for
+from tests.browser.support import cheap_passwords, csrf_of, logged_in
+from tests.support.hub import make_settings
+from tests.sync.publishing_helpers import add_items, connect, item, product, vendor_store, writes
+
+pytestmark = pytest.mark.anyio
+HTMX = {"HX-Request": "true"}
+
+
+@dataclass
+class Shop:
+    hub: Hub
+    sandbox: Sandbox
+    store: Store
+    merchant: int
+    vendor: int
+
+
+@pytest.fixture
+def shop(sandbox: Sandbox, store: Store, tmp_path: Path) -> Iterator[Shop]:
+    with Hub(make_settings(tmp_path), transport=transport_for(sandbox)) as hub:
+        cheap_passwords(hub)
+        merchant = connect(hub, store, name="shop")
+        vendor = connect(hub, vendor_store(sandbox), Role.VENDOR, name="acme")
+        add_items(hub, [item("CUP", name="Blue cup"), item("MUG", name="Big mug")], supplier=vendor)
+        add_items(hub, [item("PEN", name="Pen")])
+        yield Shop(hub, sandbox, store, merchant, vendor)
+
+
+async def _publish(client: httpx.AsyncClient, shop: Shop, *skus: str) -> int:
+    page = await client.get("/console/catalog")
+    form = {"csrf_token": csrf_of(page.text), "action": "publish", "target": str(shop.merchant), "sku": list(skus)}
+    queued = await client.post("/console/catalog/actions", data=form)
+    assert queued.status_code == 303, queued.text
+    job_id = int(queued.headers["location"].rsplit("/", 1)[1])
+    assert (await shop.hub.jobs.wait(job_id, run_here=True)).status is JobStatus.SUCCEEDED
+    return job_id
+
+
+async def test_items_are_listed_and_filtered(shop: Shop) -> None:
+    async with logged_in(shop.hub) as client:
+        everything = await client.get("/console/catalog")
+        assert everything.status_code == 200
+        assert all(sku in everything.text for sku in ("CUP", "MUG", "PEN")) and "3 items" in everything.text
+        searched = await client.get("/console/catalog?search=cup")
+        assert "Blue cup" in searched.text and "Big mug" not in searched.text
+        from_vendor = await client.get(f"/console/catalog?vendor={shop.vendor}")
+        assert "Big mug" in from_vendor.text and ">Pen<" not in from_vendor.text
+
+        await _publish(client, shop, "CUP", "MUG")
+        listed = await client.get(f"/console/catalog?store={shop.merchant}")
+        assert "2 items" in listed.text and ">Pen<" not in listed.text
+        assert '<span class="badge ok">listed</span>' in listed.text
+        assert "No items match these filters" in (await client.get("/console/catalog?state=paused")).text
+
+        page = await client.get("/console/catalog")
+        form = {"csrf_token": csrf_of(page.text), "action": "pause", "target": str(shop.merchant), "sku": ["MUG"]}
+        paused = await client.post("/console/catalog/actions", data=form)
+        assert paused.status_code == 303
+        after = await client.get(paused.headers["location"])
+        assert "Paused 1 listing in shop." in after.text
+        only_paused = await client.get(f"/console/catalog?store={shop.merchant}&state=paused")
+        assert "Big mug" in only_paused.text and "Blue cup" not in only_paused.text and "1 item<" in only_paused.text
+        assert '<span class="badge unknown">paused</span>' in only_paused.text
+
+        bad = await client.get("/console/catalog?state=lost")
+        assert bad.status_code == 422 and "no listing state &#39;lost&#39;" in bad.text
+
+
+async def test_every_post_needs_the_csrf_token(shop: Shop) -> None:
+    async with logged_in(shop.hub) as client:
+        form = {"action": "publish", "target": str(shop.merchant), "sku": "CUP"}
+        for path in ("/console/catalog/actions", "/console/catalog/dry-run", f"/console/catalog/import/{shop.vendor}"):
+            refused = await client.post(path, data={**form, "csrf_token": "forged"})
+            assert refused.status_code == 403 and "CSRF token" in refused.text, path
+            assert (await client.post(path, data=form)).status_code == 403, path
+    assert writes(shop.sandbox, shop.store) == [] and shop.hub.jobs.recent() == []
+
+
+async def test_dry_run_shows_the_diff_and_sends_nothing(shop: Shop) -> None:
+    async with logged_in(shop.hub) as client:
+        page = await client.get("/console/catalog?search=cup")
+        form = {
+            "csrf_token": csrf_of(page.text),
+            "action": "publish",
+            "target": str(shop.merchant),
+            "scope": "filter",
+            "search": "cup",
+        }
+        diff = await client.post("/console/catalog/dry-run", data=form, headers=HTMX)
+        assert diff.status_code == 200 and "<html" not in diff.text
+        assert "Dry run: publish in shop" in diff.text and ">CUP<" in diff.text and "Blue cup" in diff.text
+        assert "MUG" not in diff.text and "Nothing was sent." in diff.text
+        whole_page = await client.post("/console/catalog/dry-run", data={**form, "scope": "ticked", "sku": "PEN"})
+        assert "<html" in whole_page.text and ">PEN<" in whole_page.text and "Blue cup" not in whole_page.text
+
+        await _publish(client, shop, "CUP")
+        hide = {**form, "action": "hide", "scope": "ticked", "sku": ["CUP", "PEN"]}
+        hidden = await client.post("/console/catalog/dry-run", data=hide, headers=HTMX)
+        assert ">hidden<" in hidden.text and "True" in hidden.text and "not listed in this store" in hidden.text
+        assert product(shop.store, "CUP")["availability"] == "available"  # a dry run changes nothing
+        nothing_ticked = await client.post("/console/catalog/dry-run", data={**form, "scope": "ticked"}, headers=HTMX)
+        assert nothing_ticked.status_code == 422 and "tick at least one item" in nothing_ticked.text
+        to_vendor = await client.post(
+            "/console/catalog/dry-run", data={**form, "target": str(shop.vendor)}, headers=HTMX
+        )
+        assert to_vendor.status_code == 422 and "acme is a vendor connection" in to_vendor.text
+    assert [entry.method for entry in writes(shop.sandbox, shop.store)] == ["POST"]  # only the real publish
+
+
+async def test_actions_and_imports_queue_jobs(shop: Shop) -> None:
+    async with logged_in(shop.hub) as client:
+        job_id = await _publish(client, shop, "CUP")
+        assert product(shop.store, "CUP")["name"] == "Blue cup"
+        job_page = await client.get(f"/console/jobs/{job_id}")
+        assert "Queued job" in job_page.text and "publish 1 item in shop" in job_page.text
+
+        page = await client.get("/console/catalog")
+        form = {"csrf_token": csrf_of(page.text), "action": "hide", "target": str(shop.merchant), "sku": "CUP"}
+        queued = await client.post("/console/catalog/actions", data=form, headers=HTMX)
+        assert queued.status_code == 200 and "/console/jobs/" in queued.headers["HX-Redirect"]
+        hide_job = int(queued.headers["HX-Redirect"].rsplit("/", 1)[1])
+        assert (await shop.hub.jobs.wait(hide_job, run_here=True)).status is JobStatus.SUCCEEDED
+        assert product(shop.store, "CUP")["availability"] == "disabled"
+
+        everything = {**form, "action": "sync", "scope": "filter", "sku": ""}
+        synced = await client.post("/console/catalog/actions", data=everything)
+        sync_job = shop.hub.jobs.get(int(synced.headers["location"].rsplit("/", 1)[1]))
+        assert sync_job.operation == "sync_listings" and sync_job.params == {}
+
+        imported = await client.post(f"/console/catalog/import/{shop.vendor}", data={"csrf_token": form["csrf_token"]})
+        import_job = shop.hub.jobs.get(int(imported.headers["location"].rsplit("/", 1)[1]))
+        assert import_job.operation == "import_listings" and import_job.connection_id == shop.vendor
