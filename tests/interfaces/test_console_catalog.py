@@ -146,3 +146,14 @@ async def test_actions_and_imports_queue_jobs(shop: Shop) -> None:
         imported = await client.post(f"/console/catalog/import/{shop.vendor}", data={"csrf_token": form["csrf_token"]})
         import_job = shop.hub.jobs.get(int(imported.headers["location"].rsplit("/", 1)[1]))
         assert import_job.operation == "import_listings" and import_job.connection_id == shop.vendor
+
+
+async def test_unmatched_filter_finds_merchant_listings_no_vendor_supplies(shop: Shop) -> None:
+    shop.store.catalog.create_product({"name": "Own lamp", "type": "physical", "sku": "LAMP", "price": 5, "weight": 1})
+    await shop.hub.catalog.import_listings(shop.merchant)
+    async with logged_in(shop.hub) as client:
+        unmatched = await client.get("/console/catalog?state=unmatched")
+        assert "Own lamp" in unmatched.text and "Blue cup" not in unmatched.text and "1 item<" in unmatched.text
+        assert '<span class="tag">shop</span> <span class="badge unknown">unmatched</span>' in unmatched.text
+        in_vendor = await client.get(f"/console/catalog?state=unmatched&store={shop.vendor}")
+        assert "No items match these filters" in in_vendor.text
