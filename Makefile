@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/bcsandbox serve --port $${PORT:-8765} --seed demo
+	$(BIN)/bchub demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -12,6 +12,7 @@ import bchub.interfaces.cli.catalog_publish  # noqa: F401  (registers catalog pu
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
 from bchub.interfaces.cli import catalog, connections, jobs, orders, secrets, shipments, tokens, users, worker
 from bchub.interfaces.cli.common import configure_logging, hub_session, state_of
+from bchub.interfaces.cli.demo import demo
 from bchub.storage import migrate
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(shipments.app, name="shipments")
 app.command("worker")(worker.worker)
 app.command("scheduler")(worker.scheduler)
+app.command("demo")(demo)
 
 
 @app.callback()
