@@ -129,7 +129,8 @@ def _run_step(demo: Demo, name: str, body: Callable[[Step], None]) -> bool:
 
 
 def _runs(step: Step, runs: list[Run], what: str) -> None:
-    step.requests = (step.requests or 0) + sum(run.requests for run in runs)
+    # a run's own client counts the connection's requests; what it sent to vendors is a count of its own
+    step.requests = (step.requests or 0) + sum(run.requests + run.counts.get("vendor_requests", 0) for run in runs)
     failed = [run for run in runs if run.status is not RunStatus.SUCCEEDED]
     if failed:
         raise StepFailed(
@@ -235,7 +236,7 @@ def get_and_route(demo: Demo, step: Step) -> None:
         raise StepFailed(
             f"only {len(placed)} vendor orders placed for {len(demo.result.merchant_orders)} merchant orders"
         )
-    step.detail = f"got: {counts_text(got.run)}; routed: {len(placed)} vendor orders placed"
+    step.detail = f"got: {counts_text(got.run)}; routed: {len(placed)} vendor orders placed ({counts_text(routed)})"
 
 
 def _vendor_orders(demo: Demo) -> list[tuple[int, str, int]]:

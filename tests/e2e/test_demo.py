@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from bchub.app import Hub
 from bchub.demo import MERCHANT, open_demo, play
+from bchub.interfaces.api.app import create_api
+from bchub.interfaces.cli.demo import DEMO_USER, console_login
 from bchub.interfaces.cli.main import app
 from bcsandbox.seed import MERCHANT_HASH
 
@@ -68,3 +74,27 @@ def test_the_command_prints_the_summary_and_exits_by_outcome(tmp_path: Path, fai
     report = json.loads(result.output)
     assert report["succeeded"] is True
     assert len(report["steps"]) == 8 and all(step["ok"] for step in report["steps"])
+
+
+async def sign_in(hub: Hub, url: str, password: str) -> str:
+    """Sign in on the console as a browser would; returns the orders page."""
+    transport = httpx.ASGITransport(app=create_api(hub))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as browser:
+        page = await browser.get(url)
+        assert page.status_code == 200
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf is not None
+        form = {"csrf_token": csrf.group(1), "next": "/console/", "username": DEMO_USER, "password": password}
+        signed_in = await browser.post(url, data=form)
+        assert signed_in.status_code == 303, signed_in.text
+        orders = await browser.get("/console/orders")
+        assert orders.status_code == 200
+        return orders.text
+
+
+def test_the_printed_console_login_signs_in_on_the_demo_data(tmp_path: Path) -> None:
+    with open_demo(tmp_path / "demo", products=2) as demo:
+        assert play(demo, orders=1).succeeded
+        url, password = console_login(demo.hub, 8000)
+        assert url == "http://127.0.0.1:8000/console/login"
+        assert MERCHANT in asyncio.run(sign_in(demo.hub, url, password))

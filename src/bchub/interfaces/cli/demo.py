@@ -10,10 +10,12 @@ import typer
 import uvicorn
 from rich.table import Table
 
+from bchub.app import Hub
 from bchub.demo import DEFAULT_FOLDER, DemoResult, describe, open_demo, play, summary_rows
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
 from bchub.interfaces.cli import worker
 from bchub.interfaces.cli.common import EXIT_FAILED, print_json, state_of
+from bchub.interfaces.console import MOUNT as CONSOLE
 
 DEMO_USER = "demo"
 
@@ -28,6 +30,13 @@ def _table(result: DemoResult) -> Table:
         style = "green" if status == "ok" else "bold red"
         table.add_row(name, detail, requests, f"[{style}]{status}[/]")
     return table
+
+
+def console_login(hub: Hub, port: int) -> tuple[str, str]:
+    """A console user for the demo data, with a fresh password: (login URL, password)."""
+    password = secrets.token_urlsafe(12)
+    hub.users.add(DEMO_USER, password)
+    return f"http://127.0.0.1:{port}{CONSOLE}/login", password
 
 
 def demo(
@@ -53,12 +62,8 @@ def demo(
             if not as_json:
                 out.print("See it in the console: bchub demo --serve", markup=False)
             return
-        password = secrets.token_urlsafe(12)
-        running.hub.users.add(DEMO_USER, password)
-        out.print(
-            f"Console: http://127.0.0.1:{port}/login  user {DEMO_USER}  password {password}  (Ctrl-C stops)",
-            markup=False,
-        )
+        url, password = console_login(running.hub, port)
+        out.print(f"Console: {url}  user {DEMO_USER}  password {password}  (Ctrl-C stops)", markup=False)
         with worker.embedded_jobs(running.hub, None):
             install_access_log_redaction()
             uvicorn.run(create_api(running.hub), host="127.0.0.1", port=port, log_level="warning")
