@@ -17,7 +17,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-SCENARIOS = ("sandbox_throughput", "client_read", "workers_quota", "import_listings", "orders", "sync_listings", "faults")
+SCENARIOS = (
+    "sandbox_throughput",
+    "client_read",
+    "workers_quota",
+    "import_listings",
+    "orders",
+    "sync_listings",
+    "faults",
+)
 
 
 def _flatten(prefix: str, value: object, rows: list[tuple[str, str]]) -> None:
