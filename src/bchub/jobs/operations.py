@@ -25,13 +25,14 @@ from bchub.jobs.registry import JobContext, OperationSpec, Registry, Services, b
 from bchub.jobs.webhooks import KEEP_WEBHOOKS
 from bchub.storage.repositories import utc_now
 from bchub.storage.runs import RunRepository
-from bchub.sync.orders.common import NoProgress, OrderDeps, settings_of
+from bchub.sync.orders.common import OrderDeps, settings_of
 from bchub.sync.orders.get import GetOrders, GetRequest
 from bchub.sync.orders.items import CatalogItems
 from bchub.sync.orders.purge import OPERATION as PURGE_OPERATION
 from bchub.sync.orders.purge import purge_connection
 from bchub.sync.orders.route import RouteOrders, RouteRequest
 from bchub.sync.orders.shipments import SyncShipments
+from bchub.sync.progress import NoProgress
 from bchub.sync.runner import OperationBody, OperationRun
 
 MERCHANT = frozenset({Role.MERCHANT})

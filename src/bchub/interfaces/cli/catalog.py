@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichBar
 from rich.table import Table
 
 from bchub.app import Hub
@@ -29,9 +25,8 @@ from bchub.interfaces.catalog_views import (
     remote_view,
     run_view,
 )
-from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, read_file_argument, state_of
+from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, progress_for, read_file_argument, state_of
 from bchub.storage.runs import RunRepository
-from bchub.sync.catalog.importer import NoProgress, Progress
 
 app = typer.Typer(
     help="The hub catalog: import listings from stores (all, changed, or chosen ones), browse items, CSV in and out.",
@@ -41,42 +36,6 @@ app = typer.Typer(
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
 Reference = Annotated[str, typer.Argument(help="The connection's name (or id).")]
 PROBLEMS_SHOWN = 50
-
-
-class BarProgress:
-    """A Rich progress bar on stderr per task the import reports."""
-
-    def __init__(self, console: Console) -> None:
-        self.bars = RichBar(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        self.tasks: dict[str, TaskID] = {}
-
-    def start(self, task: str, total: int | None = None) -> None:
-        if task in self.tasks:
-            self.bars.update(self.tasks[task], total=total)
-        else:
-            self.tasks[task] = self.bars.add_task(task, total=total)
-
-    def advance(self, task: str, amount: int = 1) -> None:
-        if task not in self.tasks:
-            self.start(task)
-        self.bars.advance(self.tasks[task], amount)
-
-
-@contextmanager
-def _progress(ctx: typer.Context, as_json: bool) -> Iterator[Progress]:
-    if as_json:
-        yield NoProgress()
-        return
-    bar = BarProgress(state_of(ctx).err)
-    with bar.bars:
-        yield bar
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -167,7 +126,7 @@ def import_command(
             product_ids=_ids(ids),
             skus=tuple(_split(skus)),
         )
-        with _progress(ctx, as_json) as progress:
+        with progress_for(ctx, as_json) as progress:
             run = asyncio.run(hub.catalog.import_listings(reference, options, progress=progress))
         if as_json:
             print_json(run_view(run, _items_of(hub, run)))

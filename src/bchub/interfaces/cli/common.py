@@ -13,11 +13,14 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichBar
 
 from bchub.app import Hub, open_hub
 from bchub.bigcommerce.errors import BigCommerceError
 from bchub.errors import HubError, InputError
 from bchub.settings import load_settings
+from bchub.sync.progress import NoProgress, Progress
 
 EXIT_FAILED = 1  # an error, or a connection test that did not pass
 
@@ -104,3 +107,40 @@ def read_file_argument(value: str, what: str) -> tuple[str, str]:
         raise InputError(f"{what}: no such file {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{what}: cannot read {path}: {exc}") from None
+
+
+class BarProgress:
+    """Progress bars on stderr, one per task an operation reports."""
+
+    def __init__(self, console: Console) -> None:
+        self.bars = RichBar(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def start(self, task: str, total: int | None = None) -> None:
+        if task in self.tasks:
+            self.bars.update(self.tasks[task], total=total)
+        else:
+            self.tasks[task] = self.bars.add_task(task, total=total)
+
+    def advance(self, task: str, amount: int = 1) -> None:
+        if task not in self.tasks:
+            self.start(task)
+        self.bars.advance(self.tasks[task], amount)
+
+
+@contextmanager
+def progress_for(ctx: typer.Context, as_json: bool) -> Iterator[Progress]:
+    """Bars on stderr for people; nothing when the output is JSON for a script."""
+    if as_json:
+        yield NoProgress()
+        return
+    bar = BarProgress(state_of(ctx).err)
+    with bar.bars:
+        yield bar

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichBar
 from rich.table import Table
 
 from bchub.app import Hub
 from bchub.domain.orders import OrderSettings, RouteState, status_label
 from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
 from bchub.errors import InputError
-from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, state_of
+from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, progress_for, state_of
 from bchub.interfaces.order_views import (
     detail_view,
     explanation_view,
@@ -29,7 +25,6 @@ from bchub.interfaces.order_views import (
 )
 from bchub.storage.order_repository import OrderFilter
 from bchub.storage.runs import RunRepository
-from bchub.sync.orders.common import NoProgress, Progress
 from bchub.sync.orders.get import GetRequest
 from bchub.sync.orders.route import RouteRequest
 
@@ -43,47 +38,6 @@ OrderIds = Annotated[
     list[int] | None, typer.Option("--id", help="Only this store order number (repeatable): the manual pick.")
 ]
 PROBLEMS_SHOWN = 50
-
-
-# -- shared with `bchub shipments` ----------------------------------------------------------------
-
-
-class BarProgress:
-    """Progress bars on stderr, one per task an operation reports."""
-
-    def __init__(self, console: Console) -> None:
-        self.bars = RichBar(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-        self.tasks: dict[str, TaskID] = {}
-
-    def start(self, task: str, total: int | None = None) -> None:
-        if task in self.tasks:
-            self.bars.update(self.tasks[task], total=total)
-        else:
-            self.tasks[task] = self.bars.add_task(task, total=total)
-
-    def advance(self, task: str, amount: int = 1) -> None:
-        if task not in self.tasks:
-            self.start(task)
-        self.bars.advance(self.tasks[task], amount)
-
-
-@contextmanager
-def progress_for(ctx: typer.Context, as_json: bool) -> Iterator[Progress]:
-    """Bars on stderr for people; nothing when the output is JSON for a script."""
-    if as_json:
-        yield NoProgress()
-        return
-    bar = BarProgress(state_of(ctx).err)
-    with bar.bars:
-        yield bar
 
 
 def run_items(hub: Hub, run: Run) -> list[ItemOutcome]:

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from bchub.domain.orders import ShipmentDetails
 from bchub.errors import InputError
-from bchub.interfaces.cli.common import hub_session, print_json, read_file_argument, state_of
-from bchub.interfaces.cli.orders import exit_for, print_run, progress_for, run_items
+from bchub.interfaces.cli.common import hub_session, print_json, progress_for, read_file_argument, state_of
+from bchub.interfaces.cli.orders import exit_for, print_run, run_items
 from bchub.interfaces.order_views import report_view, run_view
 from bchub.sync.orders.shipments import ImportReport, ManualShipment
 

@@ -32,7 +32,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, insert
@@ -74,6 +74,7 @@ from bchub.sync.catalog.reader import (
     incremental_filters,
 )
 from bchub.sync.connections.service import ClientFactory, ConnectionService
+from bchub.sync.progress import NoProgress, Progress
 from bchub.sync.runner import OperationBody, OperationRun, execute
 
 log = logging.getLogger(__name__)
@@ -83,22 +84,6 @@ OPERATION = "import_listings"
 STREAM = "catalog.products"
 SKU_BATCH = 50  # SKUs per variant lookup (keeps the URL short)
 REPORTED_CONFLICTS = 20  # SKUs named in the run's summary; the rest are in `bchub catalog matches`
-
-
-class Progress(Protocol):
-    """Where the import reports how far it is (the CLI draws a bar; the API ignores it)."""
-
-    def start(self, task: str, total: int | None = None) -> None: ...
-
-    def advance(self, task: str, amount: int = 1) -> None: ...
-
-
-class NoProgress:
-    def start(self, task: str, total: int | None = None) -> None:
-        return None
-
-    def advance(self, task: str, amount: int = 1) -> None:
-        return None
 
 
 @dataclass(frozen=True)

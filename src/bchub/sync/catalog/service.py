@@ -29,8 +29,9 @@ from bchub.storage.catalog_tables import ItemRow, StockRow
 from bchub.storage.repositories import utc_now
 from bchub.storage.tables import ConnectionRow
 from bchub.sync.catalog.csv_io import ExportRow, RowPlan, export_lines, parse_csv
-from bchub.sync.catalog.importer import CatalogDeps, Progress, import_listings
+from bchub.sync.catalog.importer import CatalogDeps, import_listings
 from bchub.sync.connections.service import ClientFactory, ConnectionService
+from bchub.sync.progress import Progress
 
 CSV_SOURCE = "csv"
 REMOTE_PAGE_MAX = MAX_PAGE_SIZE

@@ -36,22 +36,6 @@ class ItemCatalog(Protocol):
     def matches(self, session: Session, skus: Collection[str]) -> dict[str, ItemMatch]: ...
 
 
-class Progress(Protocol):
-    """Where long operations report how far they are (the CLI draws bars; the API ignores it)."""
-
-    def start(self, task: str, total: int | None = None) -> None: ...
-
-    def advance(self, task: str, amount: int = 1) -> None: ...
-
-
-class NoProgress:
-    def start(self, task: str, total: int | None = None) -> None:
-        return None
-
-    def advance(self, task: str, amount: int = 1) -> None:
-        return None
-
-
 @dataclass(frozen=True)
 class OrderDeps:
     sessions: sessionmaker[Session]

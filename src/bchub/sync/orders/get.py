@@ -47,17 +47,9 @@ from bchub.domain.orders import (
 from bchub.domain.runs import ItemOutcome, Outcome, Run, Trigger
 from bchub.storage.cursors import CursorStore
 from bchub.storage.order_repository import OrderRepository
-from bchub.sync.orders.common import (
-    NoProgress,
-    OrderDeps,
-    Progress,
-    bounded,
-    order_key,
-    orders_stream,
-    require_role,
-    settings_of,
-)
+from bchub.sync.orders.common import OrderDeps, bounded, order_key, orders_stream, require_role, settings_of
 from bchub.sync.orders.mapping import merge_import, order_from_api, store_facts_changed
+from bchub.sync.progress import NoProgress, Progress
 from bchub.sync.runner import OperationRun, execute
 
 PAGE = 250

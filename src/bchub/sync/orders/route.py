@@ -51,9 +51,7 @@ from bchub.errors import ConfigurationError, NotFoundError
 from bchub.storage.binder import Binder
 from bchub.storage.order_repository import OrderFilter, OrderRepository, chunks
 from bchub.sync.orders.common import (
-    NoProgress,
     OrderDeps,
-    Progress,
     bounded,
     credential_problem,
     order_key,
@@ -62,6 +60,7 @@ from bchub.sync.orders.common import (
     transient,
 )
 from bchub.sync.orders.mapping import vendor_order_input
+from bchub.sync.progress import NoProgress, Progress
 from bchub.sync.runner import OperationRun, execute
 
 OPERATION = "route_orders"

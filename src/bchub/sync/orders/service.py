@@ -23,7 +23,7 @@ from bchub.errors import InputError, NotFoundError
 from bchub.storage.order_repository import OrderFilter, OrderRepository
 from bchub.storage.repositories import utc_now
 from bchub.sync.connections.service import ClientFactory, ConnectionChanges, ConnectionService
-from bchub.sync.orders.common import ItemCatalog, OrderDeps, Progress, settings_of
+from bchub.sync.orders.common import ItemCatalog, OrderDeps, settings_of
 from bchub.sync.orders.explain import Explanation, RemoteOrder, explain_order, list_remote
 from bchub.sync.orders.get import GetRequest, get_orders
 from bchub.sync.orders.purge import purge_all
@@ -36,6 +36,7 @@ from bchub.sync.orders.shipments import (
     parse_csv,
     sync_shipments,
 )
+from bchub.sync.progress import Progress
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,7 @@ from bchub.storage.binder import Binder
 from bchub.storage.cursors import CursorStore
 from bchub.storage.order_repository import OrderRepository
 from bchub.sync.orders.common import (
-    NoProgress,
     OrderDeps,
-    Progress,
     bounded,
     credential_problem,
     order_key,
@@ -73,6 +71,7 @@ from bchub.sync.orders.mapping import (
     shipment_input,
     vendor_items,
 )
+from bchub.sync.progress import NoProgress, Progress
 from bchub.sync.runner import OperationRun, execute
 
 SYNC_OPERATION = "sync_shipments"
