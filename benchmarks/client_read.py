@@ -26,17 +26,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
-
-import httpx
 
 from bchub.bigcommerce import BigCommerceClient, PageSettings
 from bchub.bigcommerce.models import Order, Product
@@ -44,8 +37,17 @@ from bchub.bigcommerce.resources.catalog import DEFAULT_PRODUCT_INCLUDE
 from bchub.bigcommerce.resources.orders import LINE_ITEMS_INCLUDE
 from bcsandbox import Sandbox, SandboxSettings, Store
 from bcsandbox.faults import FaultRule
-from bcsandbox.testing import transport_for
-from benchmarks.common import megabytes, table, timed, traced, write_result
+from benchmarks.common import (
+    InProcessSandbox,
+    SandboxHandle,
+    SandboxServer,
+    megabytes,
+    serve_app,
+    table,
+    timed,
+    traced,
+    write_result,
+)
 
 STORE = "bench1"
 TOKEN = "bench-token-0001"
@@ -179,90 +181,13 @@ READERS: dict[str, dict[str, Reader]] = {
 # -- the sandbox, in this process or as a server ---------------------------------------------------
 
 
-class SandboxHandle:
-    """Where the store is served, and its request log."""
-
-    base_url: str
-    transport: httpx.AsyncBaseTransport | None
-
-    def clear(self) -> None:
-        raise NotImplementedError
-
-    def statuses(self, path: str) -> list[int]:
-        raise NotImplementedError
-
-
-class InProcess(SandboxHandle):
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.base_url = "http://sandbox.bench"
-        self.transport = transport_for(sandbox)
-
-    def clear(self) -> None:
-        self.sandbox.clear_requests()
-
-    def statuses(self, path: str) -> list[int]:
-        return [entry.status for entry in self.sandbox.requests(STORE, path_prefix=path)]
-
-
-class Server(SandboxHandle):
-    """``bcsandbox`` in a child process pinned to core 0; this process moves to core 1."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
-        command = [
-            *pin, sys.executable, "-m", "benchmarks.client_read", "--serve", str(port),
-            "--products", str(args.products), "--orders", str(args.orders),
-            "--latency-ms", str(args.latency_ms), "--window-ms", str(args.window_ms),
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command)
-        if pin:
-            os.sched_setaffinity(0, {1})
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.transport = None
-        self.control = httpx.Client(base_url=self.base_url, timeout=60)
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            try:
-                if self.control.get("/_sandbox").json()["stores"]:
-                    return
-            except (httpx.HTTPError, ValueError, KeyError):
-                pass
-            if self.process.poll() is not None:
-                raise RuntimeError("the sandbox server exited while starting")
-            time.sleep(0.5)
-        raise RuntimeError("the sandbox server did not come up")
-
-    def clear(self) -> None:
-        self.control.post("/_sandbox/requests/clear").raise_for_status()
-
-    def statuses(self, path: str) -> list[int]:
-        log = self.control.get("/_sandbox/requests", params={"store_hash": STORE, "path": path}).json()
-        return [entry["status"] for entry in log["requests"]]
-
-    def close(self) -> None:
-        self.control.close()
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 def serve(args: argparse.Namespace) -> None:
     """Child process: seed the store, then serve it until terminated."""
-    import uvicorn
-
-    from bcsandbox.server import create_app
-
     sandbox = Sandbox(SandboxSettings(window_ms=args.window_ms))
     store = sandbox.create_store(STORE, plan="standard", access_token=TOKEN)
     seed(store, args.products, args.orders)
     store.faults.add(FaultRule(path="*", latency_ms=args.latency_ms))
-    uvicorn.run(
-        create_app(sandbox), host="127.0.0.1", port=args.serve, log_level="warning", access_log=False,
-        http="httptools", loop="uvloop",
-    )  # fmt: skip
+    serve_app(sandbox, args.serve)
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -393,14 +318,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         store = in_process.create_store(STORE, plan="standard", access_token=TOKEN)
         seed(store, args.products, args.orders)
         store.faults.add(FaultRule(path="*", latency_ms=args.latency_ms))
-        sandbox: SandboxHandle = InProcess(in_process)
+        sandbox: SandboxHandle = InProcessSandbox(in_process, STORE)
     else:
-        sandbox = Server(args)
+        child_args = ["--products", str(args.products), "--orders", str(args.orders)]
+        child_args += ["--latency-ms", str(args.latency_ms), "--window-ms", str(args.window_ms)]
+        sandbox = SandboxServer("benchmarks.client_read", STORE, child_args)
     try:
         return await _measure(sandbox, args)
     finally:
-        if isinstance(sandbox, Server):
-            sandbox.close()
+        sandbox.close()
 
 
 async def _measure(sandbox: SandboxHandle, args: argparse.Namespace) -> dict[str, Any]:

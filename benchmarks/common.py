@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+import httpx
+
+from bcsandbox import Sandbox
+from bcsandbox.testing import transport_for
 
 T = TypeVar("T")
 
@@ -76,3 +86,87 @@ async def traced(run: Callable[[], Awaitable[T]]) -> tuple[T, Timed]:
 
 def megabytes(count: int | None) -> float | None:
     return None if count is None else round(count / 1_000_000, 2)
+
+
+# -- where a benchmark's sandbox store is served -------------------------------------------------
+
+
+class InProcessSandbox:
+    """The sandbox served through the ASGI transport in this process."""
+
+    def __init__(self, sandbox: Sandbox, store_hash: str) -> None:
+        self.sandbox = sandbox
+        self.store_hash = store_hash
+        self.base_url = "http://sandbox.bench"
+        self.transport: httpx.AsyncBaseTransport | None = transport_for(sandbox)
+
+    def clear(self) -> None:
+        self.sandbox.clear_requests()
+
+    def statuses(self, path: str | None = None) -> list[int]:
+        return [entry.status for entry in self.sandbox.requests(self.store_hash, path_prefix=path)]
+
+    def close(self) -> None:
+        return None
+
+
+class SandboxServer:
+    """The sandbox in a child process pinned to core 0, while this process moves to core 1.
+
+    The child is ``python -m <module> --serve PORT <child_args>``; the module seeds its store and
+    calls ``serve_app``. The request log is read through the control plane.
+    """
+
+    def __init__(self, module: str, store_hash: str, child_args: list[str]) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
+        self.process = subprocess.Popen([*pin, sys.executable, "-m", module, "--serve", str(port), *child_args])
+        if pin:
+            os.sched_setaffinity(0, {1})
+        self.store_hash = store_hash
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.transport: httpx.AsyncBaseTransport | None = None
+        self.control = httpx.Client(base_url=self.base_url, timeout=60)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if self.control.get("/_sandbox").json()["stores"]:
+                    return
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError("the sandbox server exited while starting")
+            time.sleep(0.5)
+        raise RuntimeError("the sandbox server did not come up")
+
+    def clear(self) -> None:
+        self.control.post("/_sandbox/requests/clear").raise_for_status()
+
+    def statuses(self, path: str | None = None) -> list[int]:
+        params = {"store_hash": self.store_hash, **({"path": path} if path else {})}
+        log = self.control.get("/_sandbox/requests", params=params).json()
+        return [entry["status"] for entry in log["requests"]]
+
+    def close(self) -> None:
+        self.control.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+SandboxHandle = InProcessSandbox | SandboxServer
+
+
+def serve_app(sandbox: Sandbox, port: int) -> None:
+    """In the child process: serve ``sandbox`` on loopback until terminated."""
+    import uvicorn
+
+    from bcsandbox.server import create_app
+
+    uvicorn.run(
+        create_app(sandbox), host="127.0.0.1", port=port, log_level="warning", access_log=False,
+        http="httptools", loop="uvloop",
+    )  # fmt: skip

@@ -30,11 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import resource
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,15 +49,13 @@ from bchub.sync.catalog.importer import CatalogDeps, import_listings
 from bchub.sync.connections import CredentialInput, NewConnection
 from bcsandbox import Sandbox, SandboxSettings, Store
 from bcsandbox.faults import FaultRule
-from bcsandbox.testing import transport_for
-from benchmarks.common import table, write_result
+from benchmarks.common import InProcessSandbox, SandboxHandle, SandboxServer, serve_app, table, write_result
 
 STORE = "bench1"
 TOKEN = "bench-token-import-0001"
 PAGE = 250
 VARIANTS = 3
 CHANGED = 100
-IN_PROCESS_URL = "http://sandbox.bench"
 
 
 def seed(store: Store, products: int) -> None:
@@ -115,90 +109,28 @@ def make_sandbox(products: int, plan: str, latency_ms: int, window_ms: int) -> S
 # -- where the store is served ---------------------------------------------------------------------
 
 
-class InProcess:
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.base_url = IN_PROCESS_URL
-        self.transport: httpx.AsyncBaseTransport | None = transport_for(sandbox)
-
-    def clear(self) -> None:
-        self.sandbox.clear_requests()
-
-    def statuses(self) -> list[int]:
-        return [entry.status for entry in self.sandbox.requests(STORE)]
-
-    def close(self) -> None:
-        return None
-
-
-class Server:
-    """The sandbox in a child process pinned to core 0; this process moves to core 1."""
-
-    def __init__(self, products: int, plan: str, latency_ms: int, window_ms: int) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
-        command = [
-            *pin, sys.executable, "-m", "benchmarks.import_listings", "--serve", str(port),
-            "--products", str(products), "--plan", plan, "--latency-ms", str(latency_ms), "--window-ms", str(window_ms),
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command)
-        if pin:
-            os.sched_setaffinity(0, {1})
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.transport = None
-        self.control = httpx.Client(base_url=self.base_url, timeout=60)
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            try:
-                if self.control.get("/_sandbox").json()["stores"]:
-                    return
-            except (httpx.HTTPError, ValueError, KeyError):
-                pass
-            if self.process.poll() is not None:
-                raise RuntimeError("the sandbox server exited while starting")
-            time.sleep(0.5)
-        raise RuntimeError("the sandbox server did not come up")
-
-    def clear(self) -> None:
-        self.control.post("/_sandbox/requests/clear").raise_for_status()
-
-    def statuses(self) -> list[int]:
-        log = self.control.get("/_sandbox/requests", params={"store_hash": STORE}).json()
-        return [entry["status"] for entry in log["requests"]]
-
-    def close(self) -> None:
-        self.control.close()
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        if hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-
-
 def serve(args: argparse.Namespace) -> None:
     """Child process: seed the store, then serve it until terminated."""
-    import uvicorn
-
-    from bcsandbox.server import create_app
-
-    sandbox = make_sandbox(args.products, args.plan, args.latency_ms, args.window_ms)
-    uvicorn.run(
-        create_app(sandbox), host="127.0.0.1", port=args.serve, log_level="warning", access_log=False,
-        http="httptools", loop="uvloop",
-    )  # fmt: skip
+    serve_app(make_sandbox(args.products, args.plan, args.latency_ms, args.window_ms), args.serve)
 
 
-Handle = InProcess | Server
+Handle = SandboxHandle
 
 
 def open_handle(args: argparse.Namespace, plan: str, latency_ms: int) -> Handle:
     if args.in_process:
-        return InProcess(make_sandbox(args.products, plan, latency_ms, args.window_ms))
-    return Server(args.products, plan, latency_ms, args.window_ms)
-
-
-# -- measuring ---------------------------------------------------------------------------------------
+        return InProcessSandbox(make_sandbox(args.products, plan, latency_ms, args.window_ms), STORE)
+    child_args = [
+        "--products",
+        str(args.products),
+        "--plan",
+        plan,
+        "--latency-ms",
+        str(latency_ms),
+        "--window-ms",
+        str(args.window_ms),
+    ]
+    return SandboxServer("benchmarks.import_listings", STORE, child_args)
 
 
 def peak_rss_mb() -> float:
