@@ -170,3 +170,41 @@ def serve_app(sandbox: Sandbox, port: int) -> None:
         create_app(sandbox), host="127.0.0.1", port=port, log_level="warning", access_log=False,
         http="httptools", loop="uvloop",
     )  # fmt: skip
+
+
+def quota_bound_seconds(requests: int, quota_per_window: int, window_seconds: float) -> float:
+    """The least wall time ``requests`` can take on a plan that allows ``quota_per_window`` per window."""
+    if quota_per_window <= 0:
+        return 0.0
+    return round(max(0, requests - quota_per_window) / quota_per_window * window_seconds, 3)
+
+
+def report_row(
+    phase: str,
+    *,
+    requests: int,
+    lower_bound: int | None,
+    rate_limited: int,
+    seconds: float,
+    quota_bound: float | None,
+    items: int | None = None,
+    peak_memory_mb: float | None = None,
+) -> dict[str, Any]:
+    """One row of the benchmark report, the same keys in every scenario's ``report`` list.
+
+    ``lower_bound`` is the fewest requests the API allows for the work; ``quota_bound`` the least wall time
+    the store's rate limit allows for that many requests (None where the scenario runs without a limit).
+    """
+    return {
+        "phase": phase,
+        "requests": requests,
+        "lower_bound": lower_bound,
+        "requests_over_bound": round(requests / lower_bound, 3) if lower_bound else None,
+        "rate_limited": rate_limited,
+        "seconds": round(seconds, 3),
+        "quota_bound_seconds": quota_bound,
+        "wall_over_quota_bound": round(seconds / quota_bound, 3) if quota_bound else None,
+        "items": items,
+        "items_per_second": round(items / seconds, 1) if items and seconds > 0 else None,
+        "peak_memory_mb": peak_memory_mb,
+    }
