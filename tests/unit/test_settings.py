@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from bchub.errors import ConfigurationError
-from bchub.settings import load_settings
+from bchub.settings import Settings, load_settings
 
 
 def test_defaults_live_under_the_data_dir(tmp_path: Path) -> None:
@@ -69,3 +70,12 @@ def test_broken_toml_is_a_clear_error(tmp_path: Path) -> None:
         load_settings({"HOME": str(tmp_path)}, config_file=config)
     with pytest.raises(ConfigurationError, match="cannot read"):
         load_settings({"HOME": str(tmp_path)}, config_file=tmp_path / "missing.toml")
+
+
+def test_the_readme_configuration_table_documents_every_setting() -> None:
+    """Every setting has its row (TOML key and variable) in the README, so the reference cannot drift."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \| `BCHUB_([A-Z_]+)` \|", section, flags=re.MULTILINE))
+    expected = {(name, name.upper()) for name in Settings.model_fields}
+    assert documented == expected
