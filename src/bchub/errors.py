@@ -9,11 +9,19 @@ from __future__ import annotations
 
 
 class HubError(Exception):
-    """Base of every error bchub raises on purpose."""
+    """Base of every error bchub raises on purpose.
 
-    def __init__(self, message: str) -> None:
+    ``next_step`` is the command that moves a person on (e.g. ``bchub connections list``); the CLI
+    prints it as ``Try: …``. Raisers may set it (``error.next_step = …`` works for subclasses too).
+    """
+
+    next_step: str | None = None
+
+    def __init__(self, message: str, *, next_step: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if next_step is not None:
+            self.next_step = next_step
 
     def __str__(self) -> str:
         return self.message
@@ -22,8 +30,8 @@ class HubError(Exception):
 class RetryableError(HubError):
     """Try again after ``delay`` seconds (429, 5xx, network, a dependency not imported yet)."""
 
-    def __init__(self, message: str, *, delay: float = 0.0) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, delay: float = 0.0, next_step: str | None = None) -> None:
+        super().__init__(message, next_step=next_step)
         self.delay = delay
 
 
