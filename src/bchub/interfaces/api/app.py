@@ -20,7 +20,7 @@ from bchub.errors import (
     InputError,
     NotFoundError,
 )
-from bchub.interfaces.api import bigcommerce_app, catalog, connections, jobs, listings, orders
+from bchub.interfaces.api import bigcommerce_app, catalog, connections, jobs, listings, orders, tokens, users
 from bchub.interfaces.console import install_console
 from bchub.interfaces.webhooks import receiver
 
@@ -68,6 +68,8 @@ def create_api(hub: Hub) -> FastAPI:
     api.include_router(catalog.router)
     api.include_router(listings.router)
     api.include_router(orders.router)
+    api.include_router(users.router)
+    api.include_router(tokens.router)
     api.include_router(receiver.router)
     install_console(api, hub)
     return api

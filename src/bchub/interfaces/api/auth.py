@@ -23,6 +23,7 @@ from bchub.app import Hub
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `bchub tokens create <name>`.")
 
+BOOTSTRAP_CALLER = "the BCHUB_API_TOKEN bootstrap token"
 HOW_TO_AUTHENTICATE = (
     "send 'Authorization: Bearer <token>' with a token from `bchub tokens create <name>` (or BCHUB_API_TOKEN)"
 )
@@ -49,6 +50,16 @@ def require_api_token(request: Request, credentials: HTTPAuthorizationCredential
     if not given:
         raise _refuse(f"missing API token: {HOW_TO_AUTHENTICATE}")
     hub = hub_of(request)
-    if _is_bootstrap_token(hub, given) or hub.tokens.authenticate(given) is not None:
+    if _is_bootstrap_token(hub, given):
+        request.state.api_caller = BOOTSTRAP_CALLER
         return
-    raise _refuse(f"the API token is wrong, revoked or expired: {HOW_TO_AUTHENTICATE}")
+    token = hub.tokens.authenticate(given)
+    if token is None:
+        raise _refuse(f"the API token is wrong, revoked or expired: {HOW_TO_AUTHENTICATE}")
+    request.state.api_caller = f"API token {token.name!r} ({token.shown}…)"
+
+
+def caller_of(request: Request) -> str:
+    """Who made an authenticated request, for the log of changes to users and tokens (never the token itself)."""
+    caller = getattr(request.state, "api_caller", None)
+    return caller if isinstance(caller, str) else "an unknown caller"

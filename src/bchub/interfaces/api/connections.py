@@ -1,13 +1,19 @@
-"""``/api/v1/connections``: list, create, get, update, delete, test."""
+"""``/api/v1/connections``: list, create (JSON, or an uploaded credentials file), get, update, delete, test."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+
+from bchub.domain.connections import Role
+from bchub.errors import InputError
 from bchub.interfaces.api.auth import hub_of, require_api_token
 from bchub.interfaces.api.schemas import ConnectionCreate, ConnectionOut, ConnectionUpdate, TestOut
 from bchub.interfaces.views import connection_view, report_view
-from bchub.sync.connections import ConnectionChanges, NewConnection
+from bchub.sync.connections import ConnectionChanges, CredentialInput, NewConnection
+
+CREDENTIALS_FILE_MAX = 64 * 1024  # BigCommerce's file is six short lines; anything bigger is not it
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"], dependencies=[Depends(require_api_token)])
 
@@ -32,6 +38,44 @@ def create_connection(body: ConnectionCreate, request: Request) -> ConnectionOut
         )
     )
     return ConnectionOut.model_validate(connection_view(connection))
+
+
+def _file_text(upload: UploadFile) -> str:
+    """The uploaded credentials file as text, or an ``InputError`` saying what is wrong with it."""
+    label = repr(upload.filename or "credentials file")
+    data = upload.file.read(CREDENTIALS_FILE_MAX + 1)
+    if len(data) > CREDENTIALS_FILE_MAX:
+        raise InputError(
+            f"the credentials file {label} is over {CREDENTIALS_FILE_MAX // 1024} KB; "
+            "send the .txt file BigCommerce downloaded when the API account was created"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"the credentials file {label} is not text; send the .txt file BigCommerce downloaded"
+        ) from None
+    if not text.strip():
+        raise InputError(f"the credentials file {label} is empty")
+    return text
+
+
+@router.post("/upload", response_model=ConnectionOut, status_code=201)
+def upload_connection(
+    request: Request,
+    credentials_file: Annotated[
+        UploadFile, File(description="The .txt file BigCommerce downloads for an API account.")
+    ],
+    role: Annotated[Role, Form()] = Role.MERCHANT,
+    name: Annotated[str | None, Form(description="Default: the file's NAME.")] = None,
+    enabled: Annotated[bool, Form()] = True,
+) -> ConnectionOut:
+    """Add a connection from an uploaded credentials file (``multipart/form-data``), as the console's Add form does."""
+    credentials = CredentialInput(
+        credentials_file=_file_text(credentials_file), credentials_file_name=credentials_file.filename
+    )
+    new = NewConnection(role=role, credentials=credentials, name=name or None, enabled=enabled)
+    return ConnectionOut.model_validate(connection_view(hub_of(request).connections.add(new)))
 
 
 @router.get("/{connection_id}", response_model=ConnectionOut)

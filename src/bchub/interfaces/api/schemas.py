@@ -119,3 +119,50 @@ class TestOut(BaseModel):
     scope_fix: str | None
     checks: list[ScopeCheckOut]
     requests_sent: int
+
+
+# -- /api/v1/users and /api/v1/tokens -------------------------------------------------------------
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(description="Letters, digits and . _ @ + - (an email address works); case-insensitive.")
+    password: SecretStr = Field(description="At least 8 characters, not the username. Never returned or logged.")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: SecretStr = Field(description="The new password: at least 8 characters, not the username.")
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    created_at: str
+    last_login_at: str | None
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Who or what uses the token, e.g. 'ci' or 'erp-sync'; unique, even once revoked.")
+    expires_days: int | None = Field(None, description="Stop working after this many days (1–3650); null: never.")
+
+
+class TokenOut(BaseModel):
+    """A stored token as lists show it: never its value, only its first characters."""
+
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters (e.g. bchub_Ab3x), to tell tokens apart.")
+    state: str = Field(description="active, revoked or expired.")
+    created_at: str
+    expires_at: str | None
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class TokenCreated(TokenOut):
+    value: str = Field(description="The token itself. Shown in this answer only: the hub keeps just its hash.")
