@@ -134,3 +134,49 @@ async def test_validation_errors_never_echo_input(api: httpx.AsyncClient, secret
     )
     assert raw.status_code == 422
     secrets_guard.check(raw.text, "a JSON decode error")
+
+
+async def test_create_by_uploading_the_credentials_file(
+    api: httpx.AsyncClient, store: Store, tmp_path: Path, secrets_guard: SecretsGuard
+) -> None:
+    path = credentials_file(store, tmp_path)
+    account = next(iter(store.accounts.values()))
+    secrets_guard.add(account.access_token, account.client_secret, label="store credential")
+    with path.open("rb") as handle:
+        created = await api.post(
+            "/api/v1/connections/upload",
+            files={"credentials_file": ("shop.txt", handle, "text/plain")},
+            data={"role": "vendor"},
+        )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["name"], body["role"], body["store_hash"]) == ("Test Store API", "vendor", "abc123")
+    assert body["access_token"] == "****" + account.access_token[-4:] and body["enabled"] is True
+    secrets_guard.check(created.text, "the upload's answer")
+
+    named = await api.post(
+        "/api/v1/connections/upload",
+        files={"credentials_file": ("again.txt", path.read_bytes())},
+        data={"name": "second", "enabled": "false"},
+    )
+    assert named.status_code == 201 and (named.json()["name"], named.json()["enabled"]) == ("second", False)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the credentials file 'c.txt' is empty"),
+        (b"\xff\xfe\x00binary", "the credentials file 'c.txt' is not text"),
+        (b"x" * (64 * 1024 + 1), "the credentials file 'c.txt' is over 64 KB"),
+        (b"just some notes\n", "c.txt"),
+    ],
+)
+async def test_a_wrong_upload_is_refused_naming_the_file(api: httpx.AsyncClient, content: bytes, message: str) -> None:
+    answer = await api.post("/api/v1/connections/upload", files={"credentials_file": ("c.txt", content)})
+    assert answer.status_code == 422 and message in answer.json()["detail"], answer.text
+    assert (await api.get("/api/v1/connections")).json() == []
+
+
+async def test_an_upload_needs_the_file(api: httpx.AsyncClient) -> None:
+    answer = await api.post("/api/v1/connections/upload", data={"role": "merchant"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "credentials_file"]
