@@ -11,14 +11,16 @@ broker is ``BCHUB_BROKER_URL`` (Redis). Two tasks:
 
 Each worker process opens one ``Hub`` (after the fork) and keeps one event loop, so database
 pools and the Redis client of the shared rate-limit budget are reused across tasks.
+
+A worker that starts asks for a tick at once, so jobs a killed worker of this machine left
+``running`` are queued again without waiting for beat. While the database is unavailable (a
+PostgreSQL restart) a job's message is sent again with a countdown instead of being lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import threading
 from typing import Any
 
@@ -26,7 +28,9 @@ from celery import Celery, signals
 
 from bchub.app import Hub, open_hub
 from bchub.jobs.dispatch import RUN_JOB_TASK, TICK_TASK
+from bchub.jobs.workers import worker_name as named
 from bchub.settings import load_settings
+from bchub.storage.db import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +68,34 @@ def _event_loop() -> asyncio.AbstractEventLoop:
     return _loop
 
 
+DATABASE_WAIT_S = 2.0  # the database is unavailable: the job's message comes back after this
+
+
 def worker_name() -> str:
-    return f"celery@{socket.gethostname()}:{os.getpid()}"
+    return named("celery")
 
 
 def run_job(job_id: int) -> None:
-    jobs = hub().jobs
-    delay = _event_loop().run_until_complete(jobs.runner(worker_name()).run(job_id))
+    try:
+        delay = _event_loop().run_until_complete(hub().jobs.runner(worker_name()).run(job_id))
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning("job %s: the database is unavailable; sending it again in %.0f s", job_id, DATABASE_WAIT_S)
+        delay = DATABASE_WAIT_S
     if delay is not None:
-        jobs.dispatcher.dispatch(job_id, delay)
+        app.send_task(RUN_JOB_TASK, args=[job_id], countdown=delay if delay > 0 else None)
 
 
 def tick() -> None:
     report = hub().jobs.tick()
     for note in report.skipped:
         log.info("scheduler: %s", note)
+
+
+def tick_on_start(**_: Any) -> None:
+    """Recover what a worker killed on this machine left running, now rather than at beat's next tick."""
+    app.send_task(TICK_TASK)
 
 
 def close_hub(**_: Any) -> None:
@@ -94,5 +111,6 @@ def close_hub(**_: Any) -> None:
 
 app.task(name=RUN_JOB_TASK)(run_job)
 app.task(name=TICK_TASK)(tick)
+signals.worker_ready.connect(tick_on_start, weak=False)
 signals.worker_process_shutdown.connect(close_hub, weak=False)  # prefork children
 signals.worker_shutdown.connect(close_hub, weak=False)  # the solo pool

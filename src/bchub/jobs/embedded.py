@@ -4,7 +4,9 @@ Each worker thread has its own event loop and takes due jobs from the database (
 by a submit in this process, and looking again every second for jobs submitted elsewhere,
 e.g. by the CLI). The scheduler thread calls ``JobService.tick`` every ``tick_s`` seconds.
 Stopping lets running jobs finish for ``grace_s`` seconds, then cancels them: each is queued
-again for the next start.
+again for the next start. A process that is killed instead leaves its jobs ``running``: the
+scheduler of the next start (or of another process on this machine) sees their worker's process
+is gone and queues them again (``JobService.recover``).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import threading
 from types import TracebackType
 
 from bchub.jobs.dispatch import WakeUp
 from bchub.jobs.service import JobService
+from bchub.jobs.workers import worker_name
+from bchub.storage.db import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ class EmbeddedRuntime:
         self.workers = workers
         self.tick_s = tick_s
         self.grace_s = grace_s
-        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.name = worker_name("embedded")
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._running: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Task[float | None]]] = {}
@@ -80,12 +82,19 @@ class EmbeddedRuntime:
     # -- threads --------------------------------------------------------------------------------
     def _work(self, index: int) -> None:
         loop = asyncio.new_event_loop()
-        runner = self.jobs.runner(worker=f"{self.name}/worker-{index + 1}")
+        runner = self.jobs.runner(worker=worker_name("embedded", f"worker-{index + 1}"))
         seen = self.wake.generation
         try:
             while not self._stopping.is_set():
                 ran = False
-                for job in self.jobs.store.due(limit=self.workers + 1):
+                try:
+                    due = self.jobs.store.due(limit=self.workers + 1)
+                except Exception as exc:
+                    if not database_unavailable(exc):
+                        raise
+                    log.warning("embedded worker %d: the database is unavailable; looking again shortly", index + 1)
+                    due = []
+                for job in due:
                     if self._stopping.is_set():
                         break
                     task = loop.create_task(runner.run(job.id))

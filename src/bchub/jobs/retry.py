@@ -2,8 +2,9 @@
 
 - 429: after the store's quota window resets (``Time-Reset-Ms``), never sooner.
 - 5xx, network failures, a write whose outcome is unknown (operations look records up before
-  writing again), and ``RetryableError`` (e.g. a dependency not imported yet): jittered
-  exponential backoff, or the delay the error asks for.
+  writing again), the hub's own database unreachable or busy (a PostgreSQL restart), and
+  ``RetryableError`` (e.g. a dependency not imported yet): jittered exponential backoff, or the
+  delay the error asks for.
 - 401/403: not retried; the runner has already paused the connection (needs attention).
 - Everything else (a 4xx, a ``PermanentError``, a bug) is permanent: the job fails with the reason.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError
 
 from bchub.bigcommerce.errors import (
     AuthFailed,
@@ -23,6 +26,7 @@ from bchub.bigcommerce.errors import (
     WriteOutcomeUnknown,
 )
 from bchub.errors import HubError, RetryableError
+from bchub.storage.db import database_unavailable
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,18 @@ def classify(error: BaseException, attempt: int, backoff: Backoff, rng: random.R
         return Verdict(error.retryable, backoff.delay(attempt, rng), reason)
     if isinstance(error, TransportError | WriteOutcomeUnknown):
         return Verdict(True, backoff.delay(attempt, rng), reason)
+    if database_unavailable(error):
+        return Verdict(True, backoff.delay(attempt, rng), database_reason(error))
     if isinstance(error, RetryableError):
         return Verdict(True, error.delay if error.delay > 0 else backoff.delay(attempt, rng), reason)
     return Verdict(False, 0.0, reason)
+
+
+def database_reason(error: BaseException) -> str:
+    """The driver's first line only: the statement and its parameters (customer data) stay out of job errors."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    lines = str(cause).strip().splitlines()
+    return f"the hub's database was unavailable ({lines[0] if lines else type(cause).__name__})"
 
 
 def _describe(error: BaseException) -> str:

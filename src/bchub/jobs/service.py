@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bchub.domain.connections import Connection, is_paused
@@ -24,6 +23,7 @@ from bchub.jobs.model import Job, JobRequest, JobStatus, Schedule, Submitted
 from bchub.jobs.registry import Registry, Services
 from bchub.jobs.runner import JobRunner, RunnerSettings
 from bchub.jobs.store import EventStore, JobStore, LockStore, ScheduleStore
+from bchub.jobs.workers import gone_from_this_host, worker_name
 from bchub.storage.repositories import utc_now
 from bchub.storage.runs import RunRepository
 
@@ -194,7 +194,7 @@ class JobService:
         that claims the job first simply runs it, and this waits). ``on_wait(job, seconds)`` is
         told of each wait for a retry or a busy lock.
         """
-        runner = self.runner(worker=f"inline:{os.getpid()}") if run_here else None
+        runner = self.runner(worker=worker_name("inline")) if run_here else None
         while True:
             job = self.store.get(job_id)
             if job.status.finished:
@@ -279,9 +279,30 @@ class JobService:
         self.schedules.record_job(schedule.id, submitted.job.id)
         report.submitted.append(submitted)
 
-    def _recover(self, report: TickReport) -> None:
-        silent_for = self.runner_settings.lease_s
-        for job in self.store.stale(silent_for):
-            if self.runner(worker="scheduler").close_abandoned(job):
+    def recover(self) -> list[int]:
+        """Queue again (or fail) the running jobs whose worker died; returns their ids.
+
+        Silent for the whole lease: its worker is presumed dead wherever it ran. Silent for a
+        few heartbeats, and its worker ran on this machine in a process that no longer exists
+        (killed, crashed, the machine rebooted): no need to wait for the lease.
+        """
+        settings = self.runner_settings
+        now = self.store.now()
+        runner = self.runner(worker=worker_name("scheduler"))
+        lost = {job.id: (job, False) for job in self.store.stale(settings.lease_s)}
+        for job in self.store.stale(settings.gone_after_s):
+            if job.id not in lost and gone_from_this_host(job.worker):
+                lost[job.id] = (job, True)
+        recovered = []
+        for job, gone in lost.values():
+            silent_for = settings.gone_after_s if gone else settings.lease_s
+            after = runner.close_abandoned(job, now - timedelta(seconds=silent_for), gone=gone)
+            if after is None:
+                continue  # another scheduler got there first, or the worker spoke again
+            if after.status is JobStatus.QUEUED:
                 self._dispatch(job.id, 0.0)
-            report.recovered.append(job.id)
+            recovered.append(job.id)
+        return recovered
+
+    def _recover(self, report: TickReport) -> None:
+        report.recovered = self.recover()

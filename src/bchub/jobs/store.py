@@ -291,6 +291,22 @@ class JobStore:
         with self._sessions() as session:
             return [_job(row) for row in session.scalars(query)]
 
+    def take_abandoned(self, job_id: int, worker: str | None, silent_since: datetime, recoverer: str) -> bool:
+        """Take over a running job still held by ``worker`` and silent since before ``silent_since``.
+
+        One conditional update, so of two schedulers looking at the same silent job only one
+        recovers it; the fresh heartbeat keeps it from looking silent while it is being queued again.
+        """
+        held_by = JobRow.worker.is_(None) if worker is None else JobRow.worker == worker
+        return self._update(
+            job_id,
+            JobRow.status == JobStatus.RUNNING.value,
+            held_by,
+            JobRow.heartbeat_at < silent_since,
+            worker=recoverer[:255],
+            heartbeat_at=self._now(),
+        )
+
     def undispatched(self, older_than_s: float, limit: int = 500) -> list[int]:
         """Queued, due jobs not handed to the broker in the last ``older_than_s`` seconds."""
         now = self._now()

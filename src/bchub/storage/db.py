@@ -1,4 +1,9 @@
-"""Engines and sessions for any SQLAlchemy URL; SQLite gets its directory, foreign keys and a busy timeout."""
+"""Engines and sessions for any SQLAlchemy URL; SQLite gets its directory, foreign keys and a busy timeout.
+
+A database server can restart under a running hub: pooled connections are checked before use
+(``pool_pre_ping``) and replaced when dead, and ``database_unavailable`` tells the job layer
+which errors mean "try again once the database is back" rather than a bug.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -47,6 +52,8 @@ def make_engine(url: str) -> Engine:
             options["poolclass"] = StaticPool  # one shared connection, or each would see its own empty database
         elif path is not None:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    else:
+        options["pool_pre_ping"] = True  # a connection the server dropped (a restart) is replaced, not handed out
     engine = create_engine(url, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -55,3 +62,19 @@ def make_engine(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# errors of the statement itself, not of the database's availability (SQLite reports them as OperationalError)
+_STATEMENT_ERRORS = ("no such table", "no such column", "syntax error", "has no column")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached or is busy now (worth trying again later)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    text = str(error.orig).lower()
+    return not any(marker in text for marker in _STATEMENT_ERRORS)
