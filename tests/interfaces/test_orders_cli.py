@@ -60,8 +60,10 @@ def test_get_list_show_route_explain_and_ship(bchub: Callable[..., Result], worl
     assert "get orders: succeeded — created 1" in got.stdout
     listed = json.loads(bchub("orders", "list", MERCHANT, "--json").stdout)
     assert listed["total"] == 1 and listed["orders"][0]["store_order_id"] == number
-    remote = json.loads(bchub("orders", "list", MERCHANT, "--remote", "--status", "2", "--json").stdout)
+    remote = json.loads(bchub("orders", "list-remote", MERCHANT, "--status", "2", "--json").stdout)
     assert [(order["store_order_id"], order["in_hub"]) for order in remote] == [(shipped, False)]
+    older = bchub("orders", "list", MERCHANT, "--remote", "--status", "2", "--json")  # the spelling before list-remote
+    assert json.loads(older.stdout) == remote
 
     routed = bchub("orders", "route", MERCHANT, "--json")
     assert routed.exit_code == 0, routed.output

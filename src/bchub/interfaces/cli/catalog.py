@@ -14,6 +14,7 @@ from rich.table import Table
 
 from bchub.app import Hub
 from bchub.domain.catalog import DEFAULT_LOOKBACK, ImportMode, ImportOptions, MasterSkuSource, MatchStatus, Overwrite
+from bchub.domain.connections import Role
 from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
 from bchub.errors import InputError
 from bchub.interfaces.catalog_views import (
@@ -25,7 +26,17 @@ from bchub.interfaces.catalog_views import (
     remote_view,
     run_view,
 )
-from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, progress_for, read_file_argument, state_of
+from bchub.interfaces.cli.common import (
+    EXIT_FAILED,
+    connection_argument,
+    connection_option,
+    hub_session,
+    print_json,
+    print_run_next_step,
+    progress_for,
+    read_file_argument,
+    state_of,
+)
 from bchub.storage.runs import RunRepository
 
 app = typer.Typer(
@@ -34,7 +45,7 @@ app = typer.Typer(
 )
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-Reference = Annotated[str, typer.Argument(help="The connection's name (or id).")]
+Reference = Annotated[str, connection_argument()]
 PROBLEMS_SHOWN = 50
 
 
@@ -132,6 +143,7 @@ def import_command(
             print_json(run_view(run, _items_of(hub, run)))
         else:
             _print_run(state.out, hub, run)
+        print_run_next_step(ctx, hub, run)
     if run.status is RunStatus.FAILED:
         raise typer.Exit(EXIT_FAILED)
 
@@ -173,8 +185,10 @@ def list_remote(
 def items(
     ctx: typer.Context,
     search: Annotated[str | None, typer.Option(help="Part of a master SKU or a name.")] = None,
-    connection: Annotated[str | None, typer.Option(help="Only items listed in this store.")] = None,
-    supplier: Annotated[str | None, typer.Option(help="Only items drop-shipped from this vendor.")] = None,
+    connection: Annotated[str | None, connection_option("--connection", "Only items listed in this store.")] = None,
+    supplier: Annotated[
+        str | None, connection_option("--supplier", "Only items drop-shipped from this vendor.", Role.VENDOR)
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     as_json: Json = False,
@@ -187,6 +201,11 @@ def items(
         )
     if as_json:
         print_json({"total": total, "items": [item_view(item) for item in found]})
+        return
+    if not total and not (search or connection or supplier):
+        state.out.print(
+            "The hub catalog is empty. Import a store's products with: bchub catalog import <connection>", markup=False
+        )
         return
     table = Table(title=f"Items {offset + 1 if found else 0}–{offset + len(found)} of {total}", title_justify="left")
     for column in ("sku", "name", "options", "price", "cost", "stock", "origin"):
@@ -248,7 +267,9 @@ def show(
 def matches(
     ctx: typer.Context,
     status: Annotated[MatchStatus | None, typer.Option(help="Only matched, unmatched or conflict.")] = None,
-    connection: Annotated[str | None, typer.Option(help="Only this merchant store.")] = None,
+    connection: Annotated[
+        str | None, connection_option("--connection", "Only this merchant store.", Role.MERCHANT)
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """How merchant listings matched vendor listings by master SKU (conflicts and unmatched SKUs included)."""
@@ -299,8 +320,10 @@ def import_csv(
 def export_csv(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="Where to write ('-' for stdout).")] = "-",
-    connection: Annotated[str | None, typer.Option(help="Only items listed in this store.")] = None,
-    supplier: Annotated[str | None, typer.Option(help="Only items drop-shipped from this vendor.")] = None,
+    connection: Annotated[str | None, connection_option("--connection", "Only items listed in this store.")] = None,
+    supplier: Annotated[
+        str | None, connection_option("--supplier", "Only items drop-shipped from this vendor.", Role.VENDOR)
+    ] = None,
 ) -> None:
     """Write the hub catalog as CSV, in the format `import-csv` reads."""
     state = state_of(ctx)

@@ -8,34 +8,45 @@ Every command acts on one listing (``--skus SKU``), a list of SKUs, or a filter 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichBar
 from rich.table import Table
 
 from bchub.app import Hub
+from bchub.domain.connections import Role
 from bchub.domain.publishing import AttributePolicy, PublishOptions, VendorStockRule
 from bchub.domain.runs import Run, RunStatus
 from bchub.interfaces.catalog_views import run_view
 from bchub.interfaces.cli.catalog import app
-from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, state_of
+from bchub.interfaces.cli.common import (
+    EXIT_FAILED,
+    activity,
+    connection_argument,
+    connection_option,
+    counting_progress,
+    hub_session,
+    print_json,
+    print_run_next_step,
+    state_of,
+)
 from bchub.storage.runs import RunRepository
 from bchub.sync.catalog.inventory import set_vendor_rule, sync_inventory, vendor_rule
 from bchub.sync.catalog.publish import Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
 from bchub.sync.catalog.visibility import change_visibility, set_paused
-from bchub.sync.catalog.writes import Progress, PublishDeps, no_progress
+from bchub.sync.catalog.writes import PublishDeps
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-Reference = Annotated[str, typer.Argument(help="The merchant connection's name (or id).")]
+Reference = Annotated[str, connection_argument("The merchant connection's name (or id).", Role.MERCHANT)]
+Vendor = Annotated[str, connection_argument("The vendor connection's name (or id).", Role.VENDOR)]
 Skus = Annotated[list[str] | None, typer.Option("--skus", help="These SKUs (comma-separated or repeated).")]
 Search = Annotated[str | None, typer.Option("--search", help="Items whose SKU or name contains this text.")]
-Supplier = Annotated[str | None, typer.Option("--supplier", help="Items supplied by this vendor connection.")]
+Supplier = Annotated[
+    str | None, connection_option("--supplier", "Items supplied by this vendor connection.", Role.VENDOR)
+]
 Everything = Annotated[bool, typer.Option("--all", help="Every item in the hub catalog.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print what would change; send nothing.")]
 PROBLEMS_SHOWN = 50
@@ -56,18 +67,6 @@ def _selection(
 def _item_ids(hub: Hub, selection: Selection) -> list[int]:
     with hub.sessions() as session:
         return [item.id for item in selection.items(session)]
-
-
-@contextmanager
-def _bar(console: Console, what: str, quiet: bool) -> Iterator[Progress]:
-    if quiet:
-        yield no_progress
-        return
-    bars = RichBar(SpinnerColumn(), TextColumn(what), BarColumn(), TextColumn("{task.completed:,}"),
-                   TimeElapsedColumn(), console=console)  # fmt: skip
-    with bars:
-        task = bars.add_task(what, total=None)
-        yield lambda done: bars.advance(task, done)
 
 
 def _print_run(console: Console, hub: Hub, run: Run) -> None:
@@ -135,6 +134,7 @@ def _finish(ctx: typer.Context, hub: Hub, run: Run | None, changes: list[dict[st
             print_json(run_view(run, RunRepository(session).items(run.id)))
     else:
         _print_run(state.out, hub, run)
+    print_run_next_step(ctx, hub, run)
     if run.status is RunStatus.FAILED:
         raise typer.Exit(EXIT_FAILED)
 
@@ -162,7 +162,7 @@ def publish_command(
     with hub_session(ctx) as hub:
         selection = _selection(hub, skus, search, supplier, everything)
         options = PublishOptions(override_names=override_names, attribute_policy=attributes, dry_run=dry_run)
-        with _bar(state_of(ctx).err, "publishing", as_json or dry_run) as progress:
+        with counting_progress(ctx, as_json or dry_run, "publishing") as progress:
             run, changes = asyncio.run(publish_listings(deps_of(hub), reference, selection, options, progress=progress))
         _finish(ctx, hub, run, changes, as_json)
 
@@ -179,7 +179,7 @@ def sync_command(
     """Push changed price and stock to a merchant store's listings (nothing changed: no request)."""
     with hub_session(ctx) as hub:
         item_ids = _item_ids(hub, _selection(hub, skus, None, None, False)) if skus else None
-        with _bar(state_of(ctx).err, "syncing", as_json or dry_run) as progress:
+        with counting_progress(ctx, as_json or dry_run, "syncing") as progress:
             run, changes = asyncio.run(
                 sync_listings(
                     deps_of(hub), reference, item_ids=item_ids, dry_run=dry_run, relist=relist, progress=progress
@@ -200,7 +200,8 @@ def _visibility(action: str) -> Callable[..., None]:
     ) -> None:
         with hub_session(ctx) as hub:
             selection = _selection(hub, skus, search, supplier, everything)
-            run = asyncio.run(change_visibility(deps_of(hub), reference, selection, action))
+            with activity(ctx, as_json, f"{action}: {reference}"):
+                run = asyncio.run(change_visibility(deps_of(hub), reference, selection, action))
             _finish(ctx, hub, run, [], as_json)
 
     command.__doc__ = {
@@ -241,18 +242,20 @@ app.command("unpause")(_pausing(False))
 @app.command("sync-inventory")
 def sync_inventory_command(
     ctx: typer.Context,
-    vendor: Annotated[str, typer.Argument(help="The vendor connection's name (or id).")],
+    vendor: Vendor,
     push: Annotated[bool, typer.Option("--push/--no-push", help="Then sync the merchants listing its items.")] = True,
     as_json: Json = False,
 ) -> None:
     """Read a vendor's stock levels into the hub (list calls), then push them to merchants."""
     with hub_session(ctx) as hub:
-        run, pushed = asyncio.run(sync_inventory(deps_of(hub), vendor, push=push))
+        with activity(ctx, as_json, f"syncing {vendor}'s stock"):
+            run, pushed = asyncio.run(sync_inventory(deps_of(hub), vendor, push=push))
         if as_json:
             print_json({"inventory": run_view(run), "merchants": [run_view(r) for r in pushed]})
         else:
             for each in (run, *pushed):
                 _print_run(state_of(ctx).out, hub, each)
+        print_run_next_step(ctx, hub, run, *pushed)
         if run.status is RunStatus.FAILED:
             raise typer.Exit(EXIT_FAILED)
 
@@ -260,7 +263,7 @@ def sync_inventory_command(
 @app.command("stock-rule")
 def stock_rule_command(
     ctx: typer.Context,
-    vendor: Annotated[str, typer.Argument(help="The vendor connection's name (or id).")],
+    vendor: Vendor,
     buffer: Annotated[int | None, typer.Option(help="Publish the vendor's stock minus this many.", min=0)] = None,
     cap: Annotated[int | None, typer.Option(help="Publish at most this many (-1: no cap).", min=-1)] = None,
     zero_discontinued: Annotated[

@@ -15,6 +15,7 @@ from bchub.domain.scopes import OPERATION_KEYS
 from bchub.errors import InputError
 from bchub.interfaces.cli.common import (
     EXIT_FAILED,
+    connection_argument,
     hub_session,
     print_json,
     read_file_argument,
@@ -56,7 +57,7 @@ Operations = Annotated[
     typer.Option("--operation", help=f"Enable only these operations (repeatable): {', '.join(OPERATION_KEYS)}."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-Reference = Annotated[str, typer.Argument(help="The connection's name (or id).")]
+Reference = Annotated[str, connection_argument()]
 
 
 def _credentials(

@@ -14,7 +14,7 @@ from bchub.app import Hub
 from bchub.demo import DEFAULT_FOLDER, DemoResult, describe, open_demo, play, summary_rows
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
 from bchub.interfaces.cli import worker
-from bchub.interfaces.cli.common import EXIT_FAILED, print_json, state_of
+from bchub.interfaces.cli.common import EXIT_FAILED, activity, print_json, state_of
 from bchub.interfaces.console import MOUNT as CONSOLE
 
 DEMO_USER = "demo"
@@ -51,7 +51,8 @@ def demo(
     """Sandbox stores (a merchant, two vendors): connect, import, publish, order, route, ship, track, sync stock."""
     out = state_of(ctx).out
     with open_demo(folder, products=products) as running:
-        result = play(running, orders=orders)
+        with activity(ctx, as_json, "connect, import, publish, order, route, ship, track, sync stock…"):
+            result = play(running, orders=orders)
         if as_json:
             print_json(describe(result))
         else:
@@ -63,7 +64,9 @@ def demo(
                 out.print("See it in the console: bchub demo --serve", markup=False)
             return
         url, password = console_login(running.hub, port)
-        out.print(f"Console: {url}  user {DEMO_USER}  password {password}  (Ctrl-C stops)", markup=False)
+        # after --json the login goes to stderr, so stdout stays one JSON document
+        login = state_of(ctx).err if as_json else out
+        login.print(f"Console: {url}  user {DEMO_USER}  password {password}  (Ctrl-C stops)", markup=False)
         with worker.embedded_jobs(running.hub, None):
             install_access_log_redaction()
             uvicorn.run(create_api(running.hub), host="127.0.0.1", port=port, log_level="warning")

@@ -14,7 +14,16 @@ from rich.table import Table
 from bchub.app import Hub
 from bchub.domain.runs import Outcome
 from bchub.errors import InputError
-from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, state_of
+from bchub.interfaces.cli.common import (
+    EXIT_FAILED,
+    connection_argument,
+    connection_option,
+    hub_session,
+    print_json,
+    print_next_step,
+    state_of,
+)
+from bchub.interfaces.cli.hints import connection_next_step
 from bchub.jobs.model import Job, JobStatus, Schedule, WebhookEvent
 from bchub.jobs.setup import distributed
 from bchub.jobs.views import event_view, job_view, run_view, schedule_view
@@ -26,7 +35,7 @@ webhooks_app = typer.Typer(help="Webhook subscriptions and the events BigCommerc
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
 JobId = Annotated[int, typer.Argument(help="The job's id.")]
-ConnectionRef = Annotated[str, typer.Argument(help="The connection's name (or id).")]
+ConnectionRef = Annotated[str, connection_argument()]
 Params = Annotated[
     list[str] | None,
     typer.Option("--param", "-p", help="KEY=VALUE (repeatable); VALUE is read as JSON when it parses, e.g. days=3."),
@@ -156,7 +165,7 @@ def list_jobs(
     ctx: typer.Context,
     status: Annotated[JobStatus | None, typer.Option("--status", help="Only jobs in this status.")] = None,
     operation: Annotated[str | None, typer.Option("--operation", help="Only this operation.")] = None,
-    connection: Annotated[str | None, typer.Option("--connection", help="Only this connection.")] = None,
+    connection: Annotated[str | None, connection_option("--connection", "Only this connection.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 50,
     as_json: Json = False,
 ) -> None:
@@ -211,7 +220,17 @@ def _finish(ctx: typer.Context, hub: Hub, job: Job, wait: bool, as_json: bool, c
     else:
         _print_job(state.out, hub, finished, "failed")
     if finished.status is not JobStatus.SUCCEEDED:
+        print_next_step(state, _job_next_step(hub, finished))
         raise typer.Exit(EXIT_FAILED)
+
+
+def _job_next_step(hub: Hub, job: Job) -> str | None:
+    """What gets a job that did not succeed going: resume its paused connection, or look at its runs."""
+    if job.connection_id is not None:
+        paused = connection_next_step(hub.connections.get(job.connection_id))
+        if paused:
+            return paused
+    return f"bchub jobs show {job.id} --items all" if job.status is not JobStatus.CANCELLED else None
 
 
 @app.command("run")
@@ -300,7 +319,7 @@ def _print_schedules(console: Console, schedules: list[Schedule], names: dict[in
 @app.command("schedules")
 def schedules(
     ctx: typer.Context,
-    connection: Annotated[str | None, typer.Argument(help="Only this connection.")] = None,
+    connection: Annotated[str | None, connection_argument("Only this connection.")] = None,
     as_json: Json = False,
 ) -> None:
     """Every schedule, on or off."""
@@ -379,10 +398,20 @@ def events(
 
 
 @webhooks_app.command("show")
-def show_event(ctx: typer.Context, event_id: Annotated[int, typer.Argument(help="The event's id.")]) -> None:
-    """One event with its raw payload (JSON)."""
+def show_event(
+    ctx: typer.Context, event_id: Annotated[int, typer.Argument(help="The event's id.")], as_json: Json = False
+) -> None:
+    """One event with its raw payload."""
     with hub_session(ctx) as hub:
-        print_json(event_view(hub.jobs.events.get(event_id), payload=True))
+        event = hub.jobs.events.get(event_id)
+    view = event_view(event, payload=True)
+    if as_json:
+        print_json(view)
+        return
+    console = state_of(ctx).out
+    _print_events(console, [event])
+    console.print("payload:", markup=False)
+    console.print_json(data=view.get("payload"))
 
 
 @webhooks_app.command("replay")

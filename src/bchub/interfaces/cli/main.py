@@ -11,7 +11,7 @@ import uvicorn
 import bchub.interfaces.cli.catalog_publish  # noqa: F401  (registers catalog publish, sync, hide, …)
 from bchub.interfaces.api.app import create_api, install_access_log_redaction
 from bchub.interfaces.cli import catalog, connections, jobs, orders, secrets, shipments, tokens, users, worker
-from bchub.interfaces.cli.common import configure_logging, hub_session, state_of
+from bchub.interfaces.cli.common import configure_logging, hub_session, print_next_step, state_of
 from bchub.interfaces.cli.demo import demo
 from bchub.storage import migrate
 
@@ -61,6 +61,9 @@ def serve(
 ) -> None:
     """Serve the REST API, the webhook receiver and the BigCommerce app callbacks; run jobs and schedules (embedded mode)."""
     with hub_session(ctx) as hub, worker.embedded_jobs(hub, workers):
+        if not hub.users.all():
+            state_of(ctx).err.print("No console users yet: nobody can log in to /console.", markup=False)
+            print_next_step(state_of(ctx), "bchub users add USERNAME")
         install_access_log_redaction()
         uvicorn.run(create_api(hub), host=host, port=port, log_level="info")
 

@@ -1,4 +1,4 @@
-"""``bchub orders settings|get|list|show|route|explain|purge-pii``."""
+"""``bchub orders settings|get|list|list-remote|show|route|explain|purge-pii``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,19 @@ from rich.console import Console
 from rich.table import Table
 
 from bchub.app import Hub
+from bchub.domain.connections import Role
 from bchub.domain.orders import OrderSettings, RouteState, status_label
 from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
 from bchub.errors import InputError
-from bchub.interfaces.cli.common import EXIT_FAILED, hub_session, print_json, progress_for, state_of
+from bchub.interfaces.cli.common import (
+    EXIT_FAILED,
+    connection_argument,
+    hub_session,
+    print_json,
+    print_run_next_step,
+    progress_for,
+    state_of,
+)
 from bchub.interfaces.order_views import (
     detail_view,
     explanation_view,
@@ -33,7 +42,7 @@ app = typer.Typer(
 )
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-Reference = Annotated[str, typer.Argument(help="The merchant connection's name (or id).")]
+Reference = Annotated[str, connection_argument("The merchant connection's name (or id).", Role.MERCHANT)]
 OrderIds = Annotated[
     list[int] | None, typer.Option("--id", help="Only this store order number (repeatable): the manual pick.")
 ]
@@ -177,6 +186,7 @@ def get(
             print_run(state.out, hub, result.run, "get orders")
             if result.route_run is not None:
                 print_run(state.out, hub, result.route_run, "route orders")
+        print_run_next_step(ctx, hub, result.run, result.route_run)
     exit_for(result.run, result.route_run)
 
 
@@ -191,39 +201,39 @@ def _route_state(value: str | None) -> RouteState | None:
         ) from None
 
 
+Statuses = Annotated[list[int] | None, typer.Option("--status", help="Only this status id (repeatable).")]
+Limit = Annotated[int, typer.Option("--limit", min=1, max=250)]
+
+
 @app.command("list")
 def list_orders(
     ctx: typer.Context,
-    reference: Annotated[str | None, typer.Argument(help="A merchant connection (default: all).")] = None,
+    reference: Annotated[
+        str | None, connection_argument("A merchant connection (default: all).", Role.MERCHANT)
+    ] = None,
     remote: Annotated[
-        bool,
-        typer.Option("--remote", help="List the store's orders (not the hub's), marked with whether each is imported."),
+        bool, typer.Option("--remote", hidden=True, help="The same as `bchub orders list-remote`.")
     ] = False,
-    status: Annotated[list[int] | None, typer.Option("--status", help="Only this status id (repeatable).")] = None,
+    status: Statuses = None,
     route_state: Annotated[
         str | None, typer.Option("--state", help="Only orders in this routing state, e.g. held.")
     ] = None,
     unmatched: Annotated[bool, typer.Option("--unmatched", help="Only orders with unmatched lines.")] = False,
     since: Annotated[
-        datetime | None, typer.Option("--since", help="--remote: created on or after this date.", formats=["%Y-%m-%d"])
+        datetime | None, typer.Option("--since", hidden=True, help="With --remote.", formats=["%Y-%m-%d"])
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=250)] = 50,
+    limit: Limit = 50,
     offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
     as_json: Json = False,
 ) -> None:
-    """The hub's orders (newest first), or with --remote the store's, to pick some to import with `get --id`."""
+    """The hub's orders, newest first (the store's own orders: `bchub orders list-remote`)."""
+    if remote:  # kept for scripts written before list-remote, like `bchub catalog list-remote`
+        if reference is None:
+            raise typer.BadParameter("--remote needs a connection: bchub orders list-remote <connection>")
+        list_remote(ctx, reference, status, since, limit, as_json)
+        return
     state = state_of(ctx)
     with hub_session(ctx) as hub:
-        if remote:
-            if reference is None:
-                raise InputError("--remote needs a connection")
-            created = since.replace(tzinfo=UTC) if since is not None else None
-            orders = asyncio.run(hub.orders.remote(reference, statuses=status, created_since=created, limit=limit))
-            if as_json:
-                print_json([remote_view(order) for order in orders])
-            else:
-                _print_remote(state.out, orders)
-            return
         connection_id = hub.orders.connection_id(reference) if reference is not None else None
         where = OrderFilter(
             connection_id=connection_id,
@@ -254,6 +264,28 @@ def list_orders(
             note,
         )
     state.out.print(table)
+
+
+@app.command("list-remote")
+def list_remote(
+    ctx: typer.Context,
+    reference: Reference,
+    status: Statuses = None,
+    since: Annotated[
+        datetime | None, typer.Option("--since", help="Created on or after this date.", formats=["%Y-%m-%d"])
+    ] = None,
+    limit: Limit = 50,
+    as_json: Json = False,
+) -> None:
+    """The store's orders (not the hub's), each marked with whether it is imported: pick some for `get --id`."""
+    state = state_of(ctx)
+    with hub_session(ctx) as hub:
+        created = since.replace(tzinfo=UTC) if since is not None else None
+        orders = asyncio.run(hub.orders.remote(reference, statuses=status, created_since=created, limit=limit))
+    if as_json:
+        print_json([remote_view(order) for order in orders])
+    else:
+        _print_remote(state.out, orders)
 
 
 def _print_remote(console: Console, orders: list[Any]) -> None:
@@ -372,6 +404,7 @@ def route(
             print_json(run_view(run, run_items(hub, run)))
         else:
             print_run(state.out, hub, run, "route orders")
+        print_run_next_step(ctx, hub, run)
     exit_for(run)
 
 

@@ -8,9 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from bchub.domain.connections import Role
 from bchub.domain.orders import ShipmentDetails
 from bchub.errors import InputError
-from bchub.interfaces.cli.common import hub_session, print_json, progress_for, read_file_argument, state_of
+from bchub.interfaces.cli.common import (
+    connection_argument,
+    hub_session,
+    print_json,
+    print_run_next_step,
+    progress_for,
+    read_file_argument,
+    state_of,
+)
 from bchub.interfaces.cli.orders import exit_for, print_run, run_items
 from bchub.interfaces.order_views import report_view, run_view
 from bchub.sync.orders.shipments import ImportReport, ManualShipment
@@ -18,7 +27,7 @@ from bchub.sync.orders.shipments import ImportReport, ManualShipment
 app = typer.Typer(help="Bring shipments and tracking back to merchant orders.", no_args_is_help=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-Reference = Annotated[str, typer.Argument(help="The merchant connection's name (or id).")]
+Reference = Annotated[str, connection_argument("The merchant connection's name (or id).", Role.MERCHANT)]
 
 
 def _items(values: list[str]) -> list[tuple[str, int]]:
@@ -58,6 +67,7 @@ def sync(ctx: typer.Context, reference: Reference, as_json: Json = False) -> Non
             print_json(run_view(run, run_items(hub, run)))
         else:
             print_run(state.out, hub, run, "sync shipments")
+        print_run_next_step(ctx, hub, run)
     exit_for(run)
 
 
@@ -86,6 +96,7 @@ def add(
             print_json({"run": run_view(run, run_items(hub, run)), "report": report_view(report)})
         else:
             print_run(state.out, hub, run, "add shipment")
+        print_run_next_step(ctx, hub, run)
     exit_for(run)
 
 
@@ -109,4 +120,5 @@ def import_csv(
         else:
             _print_report(report, ctx)
             print_run(state.out, hub, run, "import shipments")
+        print_run_next_step(ctx, hub, run)
     exit_for(run)
