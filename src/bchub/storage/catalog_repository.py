@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, func, insert, or_, select, update
@@ -72,6 +73,15 @@ def _update_by_id(session: Session, table: Table, rows: list[dict[str, Any]]) ->
             .values({key: bindparam(f"new_{key}") for key in columns})
         )
         session.execute(statement, params)
+
+
+class ListingState(StrEnum):
+    """A listing filter: items with a live (not deleted) listing in this state, in one store or any."""
+
+    PAUSED = "paused"  # the hub does not sync it
+    HIDDEN = "hidden"  # not visible in the storefront
+    DELISTED = "delisted"  # taken off the store by the hub
+    UNMATCHED = "unmatched"  # a merchant listing no vendor listing supplies
 
 
 def stock_source(connection_id: int) -> str:
@@ -260,19 +270,26 @@ class CatalogRepository:
         text: str | None = None,
         connection_id: int | None = None,
         supplier_id: int | None = None,
+        state: ListingState | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[Item]:
-        """Items whose SKU or name contains ``text`` (any case), optionally listed in one store."""
-        query = self._filtered(select(ItemRow), text, connection_id, supplier_id).order_by(ItemRow.sku)
+        """Items whose SKU or name contains ``text`` (any case), optionally listed in one store, supplied
+        by one vendor, or with a listing in ``state`` (in that store when one is given, else in any)."""
+        query = self._filtered(select(ItemRow), text, connection_id, supplier_id, state).order_by(ItemRow.sku)
         rows = list(self.session.scalars(query.limit(limit).offset(offset)))
         stock = self._stock([row.id for row in rows])
         return [to_item(row, stock.get(row.id)) for row in rows]
 
     def count_items(
-        self, *, text: str | None = None, connection_id: int | None = None, supplier_id: int | None = None
+        self,
+        *,
+        text: str | None = None,
+        connection_id: int | None = None,
+        supplier_id: int | None = None,
+        state: ListingState | None = None,
     ) -> int:
-        query = self._filtered(select(func.count(ItemRow.id)), text, connection_id, supplier_id)
+        query = self._filtered(select(func.count(ItemRow.id)), text, connection_id, supplier_id, state)
         return int(self.session.scalar(query) or 0)
 
     def matches(self, *, status: MatchStatus | None = None, connection_id: int | None = None) -> list[MatchRow]:
@@ -445,7 +462,11 @@ class CatalogRepository:
 
     @staticmethod
     def _filtered(
-        query: Select[Any], text: str | None, connection_id: int | None, supplier_id: int | None
+        query: Select[Any],
+        text: str | None,
+        connection_id: int | None,
+        supplier_id: int | None,
+        state: ListingState | None = None,
     ) -> Select[Any]:
         if text:
             pattern = f"%{text.casefold()}%"
@@ -455,4 +476,18 @@ class CatalogRepository:
             query = query.where(ItemRow.id.in_(listed))
         if supplier_id is not None:
             query = query.where(ItemRow.supplier_connection_id == supplier_id)
+        if state is not None:
+            query = query.where(ItemRow.id.in_(_listed_in_state(state, connection_id)))
         return query
+
+
+def _listed_in_state(state: ListingState, connection_id: int | None) -> Select[Any]:
+    """Ids of items with a live listing in ``state`` (in one store, or in any)."""
+    if state is ListingState.UNMATCHED:
+        condition = ListingRow.match_status == MatchStatus.UNMATCHED.value
+    else:
+        condition = getattr(ListingRow, state.value).is_(True)
+    query = select(ListingRow.item_id).where(ListingRow.deleted_at.is_(None), condition)
+    if connection_id is not None:
+        query = query.where(ListingRow.connection_id == connection_id)
+    return query

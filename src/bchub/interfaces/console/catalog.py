@@ -2,11 +2,14 @@
 
 Bulk actions that talk to a store queue a job (the Jobs page shows it); pause/unpause only change
 the hub's own flags, so they apply at once. A dry run renders the diff in the page and sends nothing.
+Publishing takes the options ``bchub catalog publish`` takes (names, long custom fields), and an
+import the options of ``bchub catalog import`` (master SKU, create only or overwrite, paused);
+they reach the operation as the job's params, under the names the job layer reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -15,15 +18,15 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from bchub.app import Hub
-from bchub.domain.catalog import Item, MatchStatus
+from bchub.domain.catalog import ImportMode, Item, MasterSkuSource, MatchStatus, Overwrite
 from bchub.domain.connections import Connection, Role
-from bchub.domain.publishing import PublishOptions
+from bchub.domain.publishing import ATTRIBUTE_MAX, AttributePolicy, PublishOptions
 from bchub.domain.users import User
 from bchub.errors import InputError
-from bchub.interfaces.console.forms import text
+from bchub.interfaces.console.forms import checked, text
 from bchub.interfaces.console.rendering import flash, redirect, render
 from bchub.interfaces.console.security import current_user, form_of, hub_of
-from bchub.storage.catalog_repository import CatalogRepository
+from bchub.storage.catalog_repository import CatalogRepository, ListingState
 from bchub.storage.catalog_tables import ListingRow
 from bchub.sync.catalog.publish import ALL_ITEMS, Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
@@ -34,15 +37,6 @@ router = APIRouter(prefix="/catalog")
 E = TypeVar("E", bound=StrEnum)
 
 PAGE_SIZE = 50
-
-
-class ListingState(StrEnum):
-    """The listing filters: a listing in this state in the chosen store (any store when none is chosen)."""
-
-    PAUSED = "paused"
-    HIDDEN = "hidden"
-    DELISTED = "delisted"
-    UNMATCHED = "unmatched"
 
 
 class Action(StrEnum):
@@ -113,14 +107,6 @@ def _filters(search: str | None, store: str | None, vendor: str | None, state: s
     )
 
 
-def _in_state(row: ListingRow, state: ListingState) -> bool:
-    if row.deleted_at is not None:
-        return False
-    if state is ListingState.UNMATCHED:
-        return row.match_status == MatchStatus.UNMATCHED.value
-    return bool(getattr(row, state.value))
-
-
 def _listing_rows(hub: Hub, store_ids: list[int], item_ids: list[int]) -> dict[int, dict[int, ListingRow]]:
     """Listings of the items, by store then item (one query per store and chunk of items)."""
     with hub.sessions() as session:
@@ -128,22 +114,21 @@ def _listing_rows(hub: Hub, store_ids: list[int], item_ids: list[int]) -> dict[i
         return {store_id: repository.listing_rows_by_item(store_id, item_ids) for store_id in store_ids}
 
 
-def _store_ids(hub: Hub, filters: Filters) -> list[int]:
-    if filters.store_id is not None:
-        return [filters.store_id]
-    return [connection.id for connection in hub.connections.all() if connection.id is not None]
-
-
 def _search(hub: Hub, filters: Filters, *, limit: int, offset: int) -> tuple[list[Item], int]:
-    """Items matching the filters; a listing-state filter is applied to the items the other filters find."""
-    common: dict[str, Any] = {"search": filters.search, "connection": filters.store_id, "supplier": filters.vendor_id}
-    if filters.state is None:
-        return hub.catalog.items(**common, limit=limit, offset=offset)
-    everything, _ = hub.catalog.items(**common, limit=ALL_ITEMS)
-    rows = _listing_rows(hub, _store_ids(hub, filters), [item.id for item in everything])
-    state = filters.state
-    kept = [item for item in everything if any(_in_state(r[item.id], state) for r in rows.values() if item.id in r)]
-    return kept[offset : offset + limit], len(kept)
+    """Items matching the filters, a page of them and how many there are (the database filters them all)."""
+    if filters.store_id is not None:
+        hub.connections.get(filters.store_id)  # an unknown store is a clear 404, not an empty page
+    if filters.vendor_id is not None:
+        hub.connections.get(filters.vendor_id)
+    where: dict[str, Any] = {
+        "text": filters.search,
+        "connection_id": filters.store_id,
+        "supplier_id": filters.vendor_id,
+        "state": filters.state,
+    }
+    with hub.sessions() as session:
+        repository = CatalogRepository(session)
+        return repository.search_items(**where, limit=limit, offset=offset), repository.count_items(**where)
 
 
 def _badge(row: ListingRow, store: str) -> ListingBadge:
@@ -206,20 +191,61 @@ def list_page(
         states=list(ListingState),
         actions=list(Action),
         chosen={"search": filters.search or "", "store": store or "", "vendor": vendor or "", "state": state or ""},
+        name_choices=NAME_CHOICES,
+        attribute_choices=ATTRIBUTE_CHOICES,
+        attribute_max=ATTRIBUTE_MAX,
+        master_sku_choices=MASTER_SKU_CHOICES,
+        mode_choices=MODE_CHOICES,
+        overwrite_choices=OVERWRITE_CHOICES,
     )
 
 
 # -- bulk actions ---------------------------------------------------------------------------------
 
 
+# how the forms name the options, as people read them (the values are the domain's)
+NAME_CHOICES = {"override": "the hub's names replace the store's", "keep": "keep names edited in the store"}
+ATTRIBUTE_CHOICES = {
+    AttributePolicy.TRUNCATE: f"truncate to {ATTRIBUTE_MAX} characters",
+    AttributePolicy.SKIP: "skip the custom field",
+    AttributePolicy.FAIL: "fail the product",
+}
+MASTER_SKU_CHOICES = {MasterSkuSource.SKU: "SKU", MasterSkuSource.UPC: "UPC", MasterSkuSource.MPN: "MPN"}
+MODE_CHOICES = {
+    ImportMode.CREATE_ONLY: "create only: link items by SKU, create the others",
+    ImportMode.CREATE_AND_OVERWRITE: "create & overwrite: matched items take the store's data",
+}
+OVERWRITE_CHOICES = {Overwrite.PRODUCT_DATA: "all product data", Overwrite.PRICE_STOCK: "only prices and stock"}
+
+
 @dataclass(frozen=True)
 class Bulk:
-    """A bulk action's form: what to do, in which merchant store, to which items."""
+    """A bulk action's form: what to do, in which merchant store, to which items, with which publish options."""
 
     action: Action
     store: Connection
     selection: Selection
     everything: bool  # every item matching the filters, not ticked SKUs
+    options: PublishOptions
+
+    def describe_options(self) -> str:
+        """The publish options in words (empty for the other actions)."""
+        if self.action is not Action.PUBLISH:
+            return ""
+        names = NAME_CHOICES["override" if self.options.override_names else "keep"]
+        fields = ATTRIBUTE_CHOICES[self.options.attribute_policy]
+        return f"{names}; custom fields over {ATTRIBUTE_MAX} characters: {fields}"
+
+
+def publish_options(form: FormData) -> PublishOptions:
+    """The publish options of the form; absent fields keep the defaults ``bchub catalog publish`` has."""
+    names = text(form, "names") or "override"
+    if names not in NAME_CHOICES:
+        raise InputError(f"names must be override or keep; got {names!r}")
+    policy = _choice(text(form, "attribute_policy"), AttributePolicy, "attribute policy")
+    return PublishOptions(
+        override_names=names == "override", attribute_policy=policy or PublishOptions().attribute_policy
+    )
 
 
 def _merchant(hub: Hub, form: FormData) -> Connection:
@@ -254,7 +280,7 @@ def _bulk(hub: Hub, form: FormData) -> Bulk:
     if action is None:
         raise InputError("choose an action")
     selection, everything = _selection(hub, form)
-    return Bulk(action, _merchant(hub, form), selection, everything)
+    return Bulk(action, _merchant(hub, form), selection, everything, publish_options(form))
 
 
 def _deps(hub: Hub) -> PublishDeps:
@@ -285,7 +311,8 @@ def _flag_changes(hub: Hub, bulk: Bulk) -> list[dict[str, Any]]:
 
 async def _dry_run(hub: Hub, bulk: Bulk) -> list[dict[str, Any]]:
     if bulk.action is Action.PUBLISH:
-        _, changes = await publish_listings(_deps(hub), bulk.store, bulk.selection, PublishOptions(dry_run=True))
+        options = replace(bulk.options, dry_run=True)
+        _, changes = await publish_listings(_deps(hub), bulk.store, bulk.selection, options)
         return changes
     if bulk.action is Action.SYNC:
         item_ids = None if bulk.selection.everything else _item_ids(hub, bulk.selection)
@@ -294,8 +321,22 @@ async def _dry_run(hub: Hub, bulk: Bulk) -> list[dict[str, Any]]:
     return _flag_changes(hub, bulk)
 
 
+SHOWN_VALUE = 60  # characters of a long custom field value the diff shows
+
+
 def _shown(value: Any) -> str:
-    return "—" if value is None or value == "" else str(value)
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list) and all(isinstance(entry, dict) and "name" in entry for entry in value):
+        return "; ".join(_custom_field(entry) for entry in value)  # custom fields, as the policy left them
+    return str(value)
+
+
+def _custom_field(entry: dict[str, Any]) -> str:
+    """``Material: cotton``, with long values cut for the table and their full length said."""
+    name, value = str(entry["name"]), str(entry.get("value", ""))
+    shown = value if len(value) <= SHOWN_VALUE else f"{value[:SHOWN_VALUE]}… ({len(value)} characters)"
+    return f"{name}: {shown}"
 
 
 def _rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -316,13 +357,17 @@ async def dry_run(request: Request, user: User = Depends(current_user), form: Fo
     bulk = _bulk(hub, form)
     changes = _rows(await _dry_run(hub, bulk))
     template = "catalog/_dry_run.html" if request.headers.get("hx-request") == "true" else "catalog/dry_run.html"
-    return render(request, template, nav="catalog", bulk=bulk, changes=changes)
+    return render(request, template, nav="catalog", bulk=bulk, changes=changes, options=bulk.describe_options())
 
 
 def _job_params(bulk: Bulk, hub: Hub) -> dict[str, Any]:
     if bulk.action is Action.SYNC:
         return {} if bulk.selection.everything else {"item_ids": _item_ids(hub, bulk.selection)}
-    return {**bulk.selection.as_params(), **({"all": True} if bulk.selection.everything else {})}
+    params = {**bulk.selection.as_params(), **({"all": True} if bulk.selection.everything else {})}
+    if bulk.action is Action.PUBLISH:  # the names ``publish_listings`` jobs read (``jobs.catalog_operations``)
+        params["override_names"] = bulk.options.override_names
+        params["attribute_policy"] = bulk.options.attribute_policy.value
+    return params
 
 
 def _describe(bulk: Bulk) -> str:
@@ -330,6 +375,11 @@ def _describe(bulk: Bulk) -> str:
         return "every item matching the filters"
     count = len(bulk.selection.skus)
     return f"{count} item{'s' if count != 1 else ''}"
+
+
+def _with_options(bulk: Bulk) -> str:
+    options = bulk.describe_options()
+    return f" ({options})" if options else ""
 
 
 @router.post("/actions")
@@ -347,17 +397,48 @@ def bulk_action(request: Request, user: User = Depends(current_user), form: Form
     assert bulk.store.id is not None
     operation = "sync_listings" if bulk.action is Action.SYNC else f"{bulk.action.value}_listings"
     submitted = hub.jobs.run(operation, bulk.store.id, _job_params(bulk, hub), source=f"console ({user.username})")
-    flash(request, f"Queued job {submitted.job.id}: {bulk.action.value} {_describe(bulk)} in {bulk.store.name}.")
+    flash(
+        request,
+        f"Queued job {submitted.job.id}: {bulk.action.value} {_describe(bulk)} in {bulk.store.name}{_with_options(bulk)}.",
+    )
     return redirect(request, f"/jobs/{submitted.job.id}")
+
+
+def import_params(form: FormData) -> dict[str, Any]:
+    """The import options of the form, as the ``import_listings`` job reads them (``ImportOptions.as_params``)."""
+    master_sku = _choice(text(form, "master_sku"), MasterSkuSource, "master SKU source") or MasterSkuSource.SKU
+    mode = _choice(text(form, "mode"), ImportMode, "import mode") or ImportMode.CREATE_ONLY
+    overwrite = _choice(text(form, "overwrite"), Overwrite, "overwrite choice") or Overwrite.PRODUCT_DATA
+    return {
+        "master_sku": master_sku.value,
+        "mode": mode.value,
+        "overwrite": overwrite.value,
+        "paused": checked(form, "paused"),
+    }
+
+
+def _describe_import(params: dict[str, Any]) -> str:
+    words = [f"master SKU from {MASTER_SKU_CHOICES[MasterSkuSource(params['master_sku'])]}"]
+    if params["mode"] == ImportMode.CREATE_AND_OVERWRITE.value:
+        words.append(f"overwrite {OVERWRITE_CHOICES[Overwrite(params['overwrite'])]}")
+    else:
+        words.append("create only")
+    if params["paused"]:
+        words.append("new listings paused")
+    return ", ".join(words)
 
 
 @router.post("/import/{connection_id}")
 def import_listings(
     connection_id: int, request: Request, user: User = Depends(current_user), form: FormData = Depends(form_of)
 ) -> Response:
-    """Queue an import of a store's products into the hub catalog."""
+    """Queue an import of a store's products into the hub catalog, with the form's import options."""
     hub = hub_of(request)
     connection = hub.connections.get(connection_id)
-    submitted = hub.jobs.run("import_listings", connection_id, {}, source=f"console ({user.username})")
-    flash(request, f"Queued job {submitted.job.id}: import listings from {connection.name}.")
+    params = import_params(form)
+    submitted = hub.jobs.run("import_listings", connection_id, params, source=f"console ({user.username})")
+    flash(
+        request,
+        f"Queued job {submitted.job.id}: import listings from {connection.name} ({_describe_import(params)}).",
+    )
     return redirect(request, f"/jobs/{submitted.job.id}")
