@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-quick audit clean
+.PHONY: demo test lint typecheck unit bench bench-quick bench-report audit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,17 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# every scenario at full size into benchmarks/results/ (the committed figures), then REPORT.md and charts
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
+# small sizes in a few minutes, into benchmarks/results/quick/ (not committed)
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all --quick
+
+# REPORT.md and charts again from the JSONs already in benchmarks/results/, running nothing
+bench-report: $(STAMP)
+	$(BIN)/python -m benchmarks.report
 
 audit: $(STAMP)
 	sh scripts/audit.sh

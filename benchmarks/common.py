@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import platform
+import resource
 import shutil
 import socket
 import subprocess
@@ -12,6 +15,7 @@ import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,14 +27,80 @@ from bcsandbox.testing import transport_for
 T = TypeVar("T")
 
 RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS_ENV = "BCHUB_BENCH_RESULTS"  # another results folder (``make bench-quick`` keeps its own)
+CONDITIONS_ENV = "BCHUB_BENCH_CONDITIONS"  # a note on how the machine was used, kept with the figures
+# the machine's load when this scenario's process started, before its own work adds to it
+LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+def results_dir() -> Path:
+    """Where results are written: ``$BCHUB_BENCH_RESULTS`` if set, else ``benchmarks/results``."""
+    override = os.environ.get(RESULTS_ENV)
+    return Path(override).resolve() if override else RESULTS
 
 
 def write_result(name: str, data: dict[str, Any]) -> Path:
-    """Write ``results/<name>.json`` and return its path."""
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    """Write ``<results>/<name>.json``, stamped with when and on what machine it was measured."""
+    folder = results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    stamped = {**data, "measured_at": data.get("measured_at") or now_utc(), "machine": machine()}
+    if os.environ.get(CONDITIONS_ENV):
+        stamped["conditions"] = os.environ[CONDITIONS_ENV]
+    path.write_text(json.dumps(stamped, indent=2, sort_keys=False) + "\n")
     return path
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on, and how busy it was (others' load makes wall times noisy)."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load_average_1m_at_start": None if LOAD_AT_START is None else round(LOAD_AT_START, 2),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def own_peak_rss_mb() -> float:
+    """This process's peak resident set so far (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def process_peak_rss_mb(pid: int) -> float | None:
+    """Another live process's high-water resident memory (Linux ``VmHWM``); None where unavailable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -173,10 +243,31 @@ def serve_app(sandbox: Sandbox, port: int) -> None:
 
 
 def quota_bound_seconds(requests: int, quota_per_window: int, window_seconds: float) -> float:
-    """The least wall time ``requests`` can take on a plan that allows ``quota_per_window`` per window."""
-    if quota_per_window <= 0:
+    """The least wall time ``requests`` can take on a plan that allows ``quota_per_window`` per window.
+
+    BigCommerce's window is fixed: it opens with the first request, so ``requests`` need
+    ``ceil(requests / quota)`` windows and the last of them cannot open before ``(windows - 1) ×
+    window`` has passed. Work that fits in one window is not bound by the quota at all (0 s).
+    """
+    if quota_per_window <= 0 or requests <= 0:
         return 0.0
-    return round(max(0, requests - quota_per_window) / quota_per_window * window_seconds, 3)
+    windows = math.ceil(requests / quota_per_window)
+    return round((windows - 1) * window_seconds, 3)
+
+
+ROW_KEYS = (
+    "phase",
+    "requests",
+    "lower_bound",
+    "requests_over_bound",
+    "rate_limited",
+    "seconds",
+    "quota_bound_seconds",
+    "wall_over_quota_bound",
+    "items",
+    "items_per_second",
+    "peak_memory_mb",
+)
 
 
 def report_row(

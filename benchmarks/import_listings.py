@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import resource
 import sys
 import tempfile
 import time
@@ -49,9 +48,20 @@ from bchub.sync.catalog.importer import CatalogDeps, import_listings
 from bchub.sync.connections import CredentialInput, NewConnection
 from bcsandbox import Sandbox, SandboxSettings, Store
 from bcsandbox.faults import FaultRule
-from benchmarks.common import InProcessSandbox, SandboxHandle, SandboxServer, serve_app, table, write_result
+from benchmarks.common import (
+    InProcessSandbox,
+    SandboxHandle,
+    SandboxServer,
+    own_peak_rss_mb,
+    quota_bound_seconds,
+    report_row,
+    serve_app,
+    table,
+    write_result,
+)
 
 STORE = "bench1"
+QUOTA = 150  # Standard plan, per window
 TOKEN = "bench-token-import-0001"
 PAGE = 250
 VARIANTS = 3
@@ -133,11 +143,6 @@ def open_handle(args: argparse.Namespace, plan: str, latency_ms: int) -> Handle:
     return SandboxServer("benchmarks.import_listings", STORE, child_args)
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set so far (Linux reports kilobytes)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 async def change_products(handle: Handle, count: int, products: int) -> None:
     """Rename ``count`` products spread over the catalog, 10 per batch update, through the API."""
     step = max(1, products // count)
@@ -169,7 +174,7 @@ async def one_run(handle: Handle, deps: CatalogDeps, options: ImportOptions, bou
         "items": items,
         "items_per_second": round(items / seconds, 1) if seconds and items else None,
         "counts": run.counts,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": own_peak_rss_mb(),
     }
 
 
@@ -212,6 +217,25 @@ async def throughput(args: argparse.Namespace) -> dict[str, Any]:
             return await one_run(handle, deps, ImportOptions(), math.ceil(args.products / PAGE), items)
     finally:
         handle.close()
+
+
+def report_rows(runs: dict[str, dict[str, Any]], window_ms: int) -> list[dict[str, Any]]:
+    """One row per run; the unlimited throughput pass has no quota bound."""
+    return [
+        report_row(
+            name.replace("_", " "),
+            requests=run["requests"],
+            lower_bound=run["lower_bound"],
+            rate_limited=run["rate_limited"],
+            seconds=run["seconds"],
+            quota_bound=None
+            if name == "throughput_no_latency_unlimited"
+            else quota_bound_seconds(run["lower_bound"], QUOTA, window_ms / 1000),
+            items=run["items"],
+            peak_memory_mb=run["peak_rss_mb"],
+        )
+        for name, run in runs.items()
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -257,6 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     path = write_result(
         "import_listings",
         {
+            "scenario": "import_listings",
+            "measures": "importing a store's products and variants into the hub catalog: full, then incremental",
             "products": args.products,
             "variants_per_product": VARIANTS,
             "items": args.products * VARIANTS,
@@ -268,6 +294,7 @@ def main(argv: list[str] | None = None) -> None:
             + (", and the in-process sandbox)" if args.in_process else ")"),
             "runs": runs,
             "targets": targets,
+            "report": report_rows(runs, args.window_ms),
         },
     )
     print(f"wrote {path}")

@@ -17,13 +17,13 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
+from typing import Any
 
 import httpx
 
-from benchmarks.loadgen import run_load
+from benchmarks.common import process_peak_rss_mb, report_row, write_result
+from benchmarks.loadgen import LoadResult, run_load
 
-RESULTS = Path(__file__).resolve().parent / "results"
 TOKEN = "bench-token"
 STORE = "bench1"
 
@@ -90,6 +90,20 @@ def _wait_ready(url: str, timeout: float = 120.0) -> None:
     raise RuntimeError("sandbox server did not come up")
 
 
+def _row(phase: str, load: LoadResult, items_per_request: int, server_mb: float | None) -> dict[str, Any]:
+    # the sandbox itself: no API lower bound and no quota (an unlimited plan), so both are None
+    return report_row(
+        phase,
+        requests=load.requests + load.errors,
+        lower_bound=None,
+        rate_limited=0,
+        seconds=load.seconds,
+        quota_bound=None,
+        items=load.requests * items_per_request,
+        peak_memory_mb=server_mb,
+    )
+
+
 def measure(products: int, seconds: float) -> dict[str, object]:
     port = _free_port()
     server = subprocess.Popen(
@@ -115,12 +129,16 @@ def measure(products: int, seconds: float) -> dict[str, object]:
         page_path = f"/stores/{STORE}/v3/catalog/products?include=variants&limit=250&page=2"
         page_result = asyncio.run(run_load("127.0.0.1", port, page_path, headers, seconds=seconds, connections=4))
         sample = httpx.get(f"http://127.0.0.1:{port}{page_path}", headers=headers).json()
+        server_mb = process_peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
     assert len(sample["data"]) == 250 and all(len(p["variants"]) == 3 for p in sample["data"])
     return {
         "scenario": "sandbox_throughput",
+        "measures": "how fast bcsandbox serves on one core, so it is never the bottleneck of the hub's benchmarks",
+        "items": "responses for GET /v2/time; products (250 a page, 3 variants each) for the pages",
+        "peak_memory": "the sandbox server's peak resident set",
         "products": products,
         "seconds_per_scenario": seconds,
         "v2_time_per_second": round(time_result.per_second, 1),
@@ -130,6 +148,11 @@ def measure(products: int, seconds: float) -> dict[str, object]:
         "product_page_bytes": page_result.bytes_read // max(1, page_result.requests),
         "targets": {"v2_time_per_second": 1500, "product_pages_per_second": 100},
         "server_cores": 1,
+        "server_peak_rss_mb": server_mb,
+        "report": [
+            _row("GET /v2/time", time_result, 1, server_mb),
+            _row("product pages of 250", page_result, 250, server_mb),
+        ],
     }
 
 
@@ -143,9 +166,9 @@ def main() -> None:
         serve_seeded(args.serve, args.products)
         return
     result = measure(args.products, 3.0 if args.quick else 10.0)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "sandbox_throughput.json").write_text(json.dumps(result, indent=2) + "\n")
+    path = write_result("sandbox_throughput", result)
     print(json.dumps(result, indent=2))
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

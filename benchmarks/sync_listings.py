@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import resource
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -45,11 +44,12 @@ from bchub.sync.connections import CredentialInput, NewConnection
 from bcsandbox import Sandbox, SandboxSettings, Store
 from bcsandbox.faults import FaultRule
 from bcsandbox.testing import transport_for
-from benchmarks.common import table, timed, write_result
+from benchmarks.common import own_peak_rss_mb, quota_bound_seconds, report_row, table, timed, write_result
 
 STORE = "sync1"
 TOKEN = "bench-sync-token"
 VARIANTS = 4
+QUOTA = 150  # Standard plan, per window
 API_URL = "http://sandbox.bench"
 
 
@@ -157,6 +157,8 @@ async def measure(deps: PublishDeps, sandbox: Sandbox, connection_id: int, bound
         "seconds": round(took.seconds, 2),
         "status": run.status.value,
         "pushed": {key: run.counts.get(key, 0) for key in ("updated", "failed", "unchanged")},
+        "quota_bound_s": quota_bound_seconds(bound, QUOTA, sandbox.settings.window_ms / 1000),
+        "peak_rss_mb": own_peak_rss_mb(),
     }
 
 
@@ -207,12 +209,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, case in cases.items()
     }
     return {
+        "scenario": "sync_listings",
+        "measures": f"pushing stock and price changes of {len(variants):,} published variants to their store",
+        "items": "variants updated in the store",
         "variants": len(variants),
         "plan": "standard",
         "latency_ms": args.latency_ms,
         "cases": cases,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": own_peak_rss_mb(),
         "targets": targets,
+        "report": [
+            report_row(
+                name.replace("_", " "),
+                requests=case["requests"],
+                lower_bound=case["lower_bound"],
+                rate_limited=case["rate_limited"],
+                seconds=case["seconds"],
+                quota_bound=case["quota_bound_s"],
+                items=case["pushed"]["updated"],
+                peak_memory_mb=case["peak_rss_mb"],
+            )
+            for name, case in cases.items()
+        ],
     }
 
 
