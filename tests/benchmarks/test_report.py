@@ -160,7 +160,7 @@ def test_the_page_says_where_when_and_what(built: tuple[Path, str]) -> None:
     assert "Machine not recorded for: gamma." in page
     assert "Measured between 2026-01-02 03:04 UTC and 2026-01-02 04:00 UTC." in page
     assert "**The machine was busy** when alpha started (1-minute load average up to 3.50" in page
-    assert "**Conditions** (alpha): shared with a test run" in page
+    assert "**Conditions** (alpha): Shared with a test run." in page
     assert "Routing orders to vendors." in page
     assert "targets: missed route_at_bound" in page
     assert "- peak memory: the process's peak resident set" in page
