@@ -81,7 +81,11 @@ class DashboardRepository:
             .where(RunRow.started_at >= since, RunRow.connection_id.is_not(None))
             .group_by(RunRow.connection_id)
         )
-        return {int(connection_id): int(total) for connection_id, total in self.session.execute(query)}
+        return {
+            connection_id: int(total)
+            for connection_id, total in self.session.execute(query)
+            if connection_id is not None
+        }
 
     def activity(self, first_day: date, days: int, connection_id: int | None = None) -> list[DayActivity]:
         """Orders got, vendor orders placed and shipments written, per UTC day from ``first_day``.
