@@ -392,13 +392,11 @@ def chart_wall(scenarios: Sequence[Scenario], path: Path) -> None:
         for position, (_, wall, bound) in zip(positions, pairs, strict=True):
             axes.text(wall, position - 0.2, f" {wall:,.1f} s ({wall / bound:.2f}× the bound)", va="center", fontsize=7)
         axes.margins(x=0.25)
-        axes.set_xlabel("seconds")
+        axes.set_xlabel("seconds (phases whose lower bound needs more than one quota window)")
         axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
     else:
         _empty(axes, "no phase needs more than one quota window")
-    axes.set_title(
-        "Wall time vs the quota-bound time\n(phases whose lower bound needs more than one window)", loc="left"
-    )
+    axes.set_title("Wall time vs the quota-bound time", loc="left")
     _save(figure, path)
 
 
