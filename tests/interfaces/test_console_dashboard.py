@@ -93,7 +93,7 @@ async def test_the_chart_counts_orders_vendor_orders_and_shipments_per_day(world
 
     assert 'role="img" aria-labelledby="activity-title activity-desc"' in everything
     for series in ("merchant orders got", "vendor orders routed", "shipments brought back"):
-        assert f'<span class="swatch' in everything and f"</span>{series}</li>" in everything
+        assert '<span class="swatch' in everything and f"</span>{series}</li>" in everything
     assert f"<title>{today}, merchant orders got: 1</title>" in everything
     assert f"<title>{today}, vendor orders routed: 2</title>" in everything
     assert f"<title>{today}, shipments brought back: 1</title>" in everything
