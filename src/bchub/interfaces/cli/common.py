@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichBar
+from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bchub.app import Hub, open_hub
@@ -24,7 +25,7 @@ from bchub.domain.connections import Connection, Role
 from bchub.domain.runs import Run
 from bchub.errors import HubError, InputError
 from bchub.interfaces.cli.hints import error_next_step, run_next_step
-from bchub.settings import load_settings
+from bchub.settings import Settings, load_settings
 from bchub.storage import migrate
 from bchub.sync.progress import NoProgress, Progress
 
@@ -234,6 +235,8 @@ def _completion_connections(ctx: typer.Context) -> list[Connection]:
     if state.config_file is None and isinstance(config, Path):
         state.config_file = config
     try:
+        if state.open_hub is None and not _database_exists(load_settings(config_file=state.config_file)):
+            return []  # pressing Tab must not create a database
         hub = state.hub_factory()()
     except Exception:  # completion must never break the shell: no hub, no suggestions
         return []
@@ -243,6 +246,11 @@ def _completion_connections(ctx: typer.Context) -> list[Connection]:
         return []
     finally:
         hub.close()
+
+
+def _database_exists(settings: Settings) -> bool:
+    url = make_url(settings.database_url)
+    return url.get_backend_name() != "sqlite" or not url.database or Path(url.database).exists()
 
 
 def connection_argument(help: str = "The connection's name (or id).", role: Role | None = None) -> Any:
