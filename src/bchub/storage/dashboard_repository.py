@@ -55,20 +55,32 @@ class DashboardRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def last_runs(self, operations: Collection[str]) -> dict[int, RunMark]:
-        """Per connection, its newest run of one of ``operations`` that finished its work."""
-        newest = (
-            select(RunRow.connection_id, func.max(RunRow.id).label("run_id"))
+    def last_runs(self, operations: Collection[str], *, by: str = "finished") -> dict[int, RunMark]:
+        """Per connection, its newest run of one of ``operations`` that did its work (succeeded or partial).
+
+        ``by`` says which is newest: the one that ``finished`` last, or the one that ``started`` last
+        (what a lag counts from: a run reads the store as it was when it started).
+        """
+        if by not in ("finished", "started"):
+            raise ValueError(f"by must be 'finished' or 'started', got {by!r}")
+        moment = RunRow.finished_at if by == "finished" else RunRow.started_at
+        ranked = (
+            select(
+                RunRow.id,
+                func.row_number()
+                .over(partition_by=RunRow.connection_id, order_by=(moment.desc(), RunRow.id.desc()))
+                .label("rank"),
+            )
             .where(
                 RunRow.operation.in_(sorted(operations)),
                 RunRow.status.in_(FINISHED),
                 RunRow.connection_id.is_not(None),
             )
-            .group_by(RunRow.connection_id)
             .subquery()
         )
+        query = select(RunRow).join(ranked, RunRow.id == ranked.c.id).where(ranked.c.rank == 1)
         marks: dict[int, RunMark] = {}
-        for row in self.session.scalars(select(RunRow).join(newest, RunRow.id == newest.c.run_id)):
+        for row in self.session.scalars(query):
             if row.connection_id is not None:
                 status = RunStatus(row.status)
                 marks[row.connection_id] = RunMark(row.id, row.operation, status, row.started_at, row.finished_at)

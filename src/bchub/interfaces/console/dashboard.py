@@ -123,7 +123,7 @@ def _store_rows(hub: Hub, connections: list[Connection], now: datetime) -> list[
     with hub.sessions() as session:
         repository = DashboardRepository(session)
         synced = repository.last_runs(SYNC_OPERATIONS)
-        read = repository.last_runs(READ_OPERATIONS)
+        read = repository.last_runs(READ_OPERATIONS, by="started")
         spent = repository.requests_since(day_start(now.date()))
     rows = []
     for connection in connections:
