@@ -33,10 +33,17 @@ CONDITIONS_ENV = "BCHUB_BENCH_CONDITIONS"  # a note on how the machine was used,
 LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
+QUICK_RESULTS = RESULTS / "quick"
+
+
 def results_dir() -> Path:
-    """Where results are written: ``$BCHUB_BENCH_RESULTS`` if set, else ``benchmarks/results``."""
+    """Where results are written: ``$BCHUB_BENCH_RESULTS`` if set; else ``benchmarks/results/quick``
+    for a ``--quick`` run, so small sizes never replace the committed full-size figures; else
+    ``benchmarks/results``."""
     override = os.environ.get(RESULTS_ENV)
-    return Path(override).resolve() if override else RESULTS
+    if override:
+        return Path(override).resolve()
+    return QUICK_RESULTS if "--quick" in sys.argv[1:] else RESULTS
 
 
 def write_result(name: str, data: dict[str, Any]) -> Path:

@@ -18,11 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import RESULTS, RESULTS_ENV
+from benchmarks.common import QUICK_RESULTS, RESULTS, RESULTS_ENV
 from benchmarks.report import build_report
 
 HERE = Path(__file__).resolve().parent
-QUICK_RESULTS = RESULTS / "quick"
 SCENARIOS = (
     "sandbox_throughput",
     "client_read",

@@ -17,6 +17,7 @@ from benchmarks.common import (
     ROW_KEYS,
     quota_bound_seconds,
     report_row,
+    results_dir,
     write_result,
 )
 from benchmarks.report import build_report
@@ -204,6 +205,14 @@ def test_results_go_where_the_environment_says(tmp_path: Path, monkeypatch: pyte
     written = json.loads(path.read_text())
     assert written["machine"]["cores"] and written["measured_at"].endswith("+00:00")
     assert written["conditions"] == "a busy machine"
+
+
+def test_a_quick_run_never_writes_over_the_full_size_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    monkeypatch.setattr(sys, "argv", ["benchmarks.orders", "--quick"])
+    assert results_dir() == RESULTS / "quick"
+    monkeypatch.setattr(sys, "argv", ["benchmarks.orders", "--orders", "100"])
+    assert results_dir() == RESULTS
 
 
 def test_quick_runs_every_existing_scenario_with_quick() -> None:
