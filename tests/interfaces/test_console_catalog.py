@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bchub.app import Hub
+from bchub.domain.catalog import Attribute
 from bchub.domain.connections import Role
 from bchub.jobs.model import JobStatus
 from bcsandbox import Sandbox, Store
@@ -157,3 +158,114 @@ async def test_unmatched_filter_finds_merchant_listings_no_vendor_supplies(shop:
         assert '<span class="tag">shop</span> <span class="badge unknown">unmatched</span>' in unmatched.text
         in_vendor = await client.get(f"/console/catalog?state=unmatched&store={shop.vendor}")
         assert "No items match these filters" in in_vendor.text
+
+
+async def _dry_run(client: httpx.AsyncClient, shop: Shop, **fields: str | list[str]) -> str:
+    page = await client.get("/console/catalog")
+    form = {"csrf_token": csrf_of(page.text), "action": "publish", "target": str(shop.merchant), **fields}
+    diff = await client.post("/console/catalog/dry-run", data=form, headers=HTMX)
+    assert diff.status_code == 200, diff.text
+    return diff.text
+
+
+async def test_the_publish_options_are_on_the_page_and_change_the_dry_run(shop: Shop) -> None:
+    long_value = "x" * 300
+    add_items(shop.hub, [item("LONG", name="Long tag", custom_fields=(Attribute("Notes", long_value),))])
+    async with logged_in(shop.hub) as client:
+        page = (await client.get("/console/catalog")).text
+        assert '<select id="names" name="names"' in page and '<option value="keep">' in page
+        for policy in ("truncate", "skip", "fail"):
+            assert f'<option value="{policy}">' in page
+        truncated = await _dry_run(client, shop, sku="LONG", attribute_policy="truncate")
+        assert f"Notes: {'x' * 60}… (250 characters)" in truncated and ">custom_fields<" in truncated
+        assert "custom fields over 250 characters: truncate to 250 characters" in truncated
+        skipped = await _dry_run(client, shop, sku="LONG", attribute_policy="skip")
+        assert ">custom_fields<" not in skipped and ">create<" in skipped and "skip the custom field" in skipped
+        failed = await _dry_run(client, shop, sku="LONG", attribute_policy="fail")
+        assert ">failed<" in failed and "has a value of 300 characters (the store accepts 250)" in failed
+        bad = await client.post(
+            "/console/catalog/dry-run",
+            data={"csrf_token": csrf_of(page), "action": "publish", "target": str(shop.merchant), "sku": "LONG",
+                  "attribute_policy": "shorten"},
+            headers=HTMX,
+        )  # fmt: skip
+        assert bad.status_code == 422 and "no attribute policy &#39;shorten&#39;" in bad.text
+
+        # a name changed in the hub: replaced in the store by default, kept with "keep names"
+        await _publish(client, shop, "CUP")
+        shop.hub.catalog.import_csv("sku,name\nCUP,Blue cup deluxe\n")
+        override = await _dry_run(client, shop, sku="CUP")
+        assert ">name<" in override and "Blue cup deluxe" in override and ">update<" in override
+        assert "the hub&#39;s names replace the store&#39;s" in override
+        kept = await _dry_run(client, shop, sku="CUP", names="keep")
+        assert ">name<" not in kept and "Blue cup deluxe" not in kept and "keep names edited in the store" in kept
+    assert [entry.method for entry in writes(shop.sandbox, shop.store)] == ["POST"]  # dry runs send nothing
+
+
+async def test_publishing_with_options_queues_them_for_the_job(shop: Shop) -> None:
+    add_items(shop.hub, [item("LONG", name="Long tag", custom_fields=(Attribute("Notes", "y" * 300),))])
+    async with logged_in(shop.hub) as client:
+        page = await client.get("/console/catalog")
+        form = {
+            "csrf_token": csrf_of(page.text),
+            "action": "publish",
+            "target": str(shop.merchant),
+            "sku": ["LONG", "CUP"],
+            "names": "keep",
+            "attribute_policy": "fail",
+        }
+        queued = await client.post("/console/catalog/actions", data=form)
+        job_id = int(queued.headers["location"].rsplit("/", 1)[1])
+        job = shop.hub.jobs.get(job_id)
+        assert job.params == {
+            "skus": ["LONG", "CUP"],
+            "override_names": False,
+            "attribute_policy": "fail",
+        }
+        assert (await shop.hub.jobs.wait(job_id, run_here=True)).status is JobStatus.PARTIAL
+        job_page = await client.get(f"/console/jobs/{job_id}")
+        assert "keep names edited in the store; custom fields over 250 characters: fail the product" in job_page.text
+    assert product(shop.store, "CUP")["name"] == "Blue cup"
+    assert not any(record.fields["sku"] == "LONG" for record in shop.store.catalog.products.values())
+
+    # the store renames the product; a publish that keeps names leaves the store's name
+    product_id = product(shop.store, "CUP")["id"]
+    shop.store.catalog.update_product(product_id, {"name": "Cup (store name)"})
+    shop.hub.catalog.import_csv("sku,name,price\nCUP,Blue cup deluxe,11\n")
+    async with logged_in(shop.hub) as client:
+        page = await client.get("/console/catalog")
+        form = {**form, "csrf_token": csrf_of(page.text), "sku": "CUP", "attribute_policy": "truncate"}
+        again = await client.post("/console/catalog/actions", data=form)
+        again_id = int(again.headers["location"].rsplit("/", 1)[1])
+        assert (await shop.hub.jobs.wait(again_id, run_here=True)).status is JobStatus.SUCCEEDED
+    assert product(shop.store, "CUP")["name"] == "Cup (store name)"
+
+
+async def test_imports_take_the_import_options(shop: Shop) -> None:
+    async with logged_in(shop.hub) as client:
+        page = await client.get("/console/catalog")
+        assert '<select id="mode" name="mode">' in page.text and 'name="paused"' in page.text
+        token = csrf_of(page.text)
+        options = {"master_sku": "upc", "mode": "create_and_overwrite", "overwrite": "price_stock", "paused": "1"}
+        imported = await client.post(f"/console/catalog/import/{shop.vendor}", data={"csrf_token": token, **options})
+        job = shop.hub.jobs.get(int(imported.headers["location"].rsplit("/", 1)[1]))
+        assert job.params == {
+            "master_sku": "upc",
+            "mode": "create_and_overwrite",
+            "overwrite": "price_stock",
+            "paused": True,
+        }
+        shown = await client.get(imported.headers["location"])
+        assert "master SKU from UPC, overwrite only prices and stock, new listings paused" in shown.text
+        defaults = await client.post(f"/console/catalog/import/{shop.merchant}", data={"csrf_token": token})
+        plain = shop.hub.jobs.get(int(defaults.headers["location"].rsplit("/", 1)[1]))
+        assert plain.params == {
+            "master_sku": "sku",
+            "mode": "create_only",
+            "overwrite": "product_data",
+            "paused": False,
+        }
+        wrong = await client.post(
+            f"/console/catalog/import/{shop.vendor}", data={"csrf_token": token, "mode": "replace_all"}
+        )
+        assert wrong.status_code == 422 and "no import mode &#39;replace_all&#39;" in wrong.text
