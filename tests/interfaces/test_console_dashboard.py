@@ -100,11 +100,11 @@ async def test_the_chart_counts_orders_vendor_orders_and_shipments_per_day(world
     yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%b %d")
     assert f"<title>{yesterday}, merchant orders got: 0</title>" in everything
     assert everything.count("<rect ") == 14 * 3
-    assert "1 merchant orders got, 2 vendor orders routed, 1 shipments brought back" in everything
+    assert "In all: merchant orders got 1, vendor orders routed 2, shipments brought back 1." in everything
 
     # one vendor: the order routed to it, its vendor order, and its shipment
     assert f"<title>{today}, vendor orders routed: 1</title>" in for_north
-    assert f"<title>{today}, shipments brought back: 1</title>" in for_north and "for north:" in for_north
+    assert f"<title>{today}, shipments brought back: 1</title>" in for_north and "for north. In all" in for_north
     assert f"<title>{today}, shipments brought back: 0</title>" in for_harbor
     assert f'<option value="{north}" selected>north</option>' in for_north
     assert unknown.status_code == 404 and wrong.status_code == 422

@@ -238,7 +238,7 @@ def chart(days: list[DayActivity]) -> Chart:
             height = plot_height * value / top
             x = x0 + number * (bar_width + BAR_GAP)
             bars.append(Bar(x, TOP + plot_height - height, bar_width, height, css, f"{when}, {name}: {value}"))
-        if index % 2 == 0 or index == len(days) - 1:
+        if (len(days) - 1 - index) % 2 == 0:  # every other day, counting back from today
             labels.append(DayLabel(LEFT + index * slot + slot / 2, day.day.strftime("%d %b")))
     ticks = [Tick(TOP + plot_height * (1 - part / 2), str(top * part // 2)) for part in (0, 1, 2)]
     return Chart(days, bars, ticks, labels)
