@@ -80,6 +80,15 @@ def test_a_paused_connection_explains_why_its_job_did_not_run(bchub: Bchub, shop
     result = bchub("jobs", "run", "import_listings", "shop", "--wait")
     assert "connection 'shop' cannot run: it is disabled" in result.stdout
     failed_with(result, "", "bchub connections edit shop --enable")
+    shown = bchub("jobs", "show", "1")
+    assert shown.exit_code == 0 and "Try: bchub connections edit shop --enable" in shown.stderr
+    listed = bchub("connections", "list")
+    assert listed.exit_code == 0 and listed.stderr == ""  # disabled on purpose: no reminder
+
+
+def test_a_failed_job_names_the_fix_its_run_names(bchub: Bchub, shop: str) -> None:
+    result = bchub("jobs", "run", "get_orders", "shop", "--wait")
+    failed_with(result, "", "bchub orders settings shop --set import_statuses=11")
 
 
 def test_revoked_credentials_suggest_testing_the_connection(bchub: Bchub, shop: str, store: Store) -> None:
@@ -87,7 +96,8 @@ def test_revoked_credentials_suggest_testing_the_connection(bchub: Bchub, shop: 
     failed_with(bchub("catalog", "list-remote", "shop"), "401", "bchub connections test shop")
     imported = bchub("catalog", "import", "shop")  # in a run: the connection now needs attention
     failed_with(imported, "", "bchub connections test shop")
-    assert "needs attention" in bchub("connections", "list").stdout
+    listed = bchub("connections", "list")
+    assert "needs attention" in listed.stdout and "Try: bchub connections test shop" in listed.stderr.splitlines()
 
 
 def test_a_setting_named_in_the_error_becomes_the_next_step(bchub: Bchub, shop: str) -> None:

@@ -18,10 +18,12 @@ from bchub.interfaces.cli.common import (
     connection_argument,
     hub_session,
     print_json,
+    print_next_step,
     read_file_argument,
     read_text_argument,
     state_of,
 )
+from bchub.interfaces.cli.hints import connection_next_step
 from bchub.interfaces.views import connection_view, report_view
 from bchub.sync.connections import ConnectionChanges, CredentialInput, NewConnection, TestReport
 
@@ -262,8 +264,11 @@ def list_connections(ctx: typer.Context, as_json: Json = False) -> None:
         connections = hub.connections.all()
     if as_json:
         print_json([connection_view(connection) for connection in connections])
-    else:
-        _print_list(state.out, connections)
+        return
+    _print_list(state.out, connections)
+    for connection in connections:
+        if connection.enabled:  # a connection someone disabled needs no reminder
+            print_next_step(state, connection_next_step(connection))
 
 
 @app.command("show")

@@ -23,7 +23,7 @@ from bchub.interfaces.cli.common import (
     print_next_step,
     state_of,
 )
-from bchub.interfaces.cli.hints import connection_next_step
+from bchub.interfaces.cli.hints import connection_next_step, run_next_step
 from bchub.jobs.model import Job, JobStatus, Schedule, WebhookEvent
 from bchub.jobs.setup import distributed
 from bchub.jobs.views import event_view, job_view, run_view, schedule_view
@@ -198,6 +198,7 @@ def show(
             print_json(job_view(job, runs))
         else:
             _print_job(state_of(ctx).out, hub, job, items)
+            print_next_step(state_of(ctx), _job_next_step(hub, job))
 
 
 def _finish(ctx: typer.Context, hub: Hub, job: Job, wait: bool, as_json: bool, created: bool) -> None:
@@ -225,12 +226,17 @@ def _finish(ctx: typer.Context, hub: Hub, job: Job, wait: bool, as_json: bool, c
 
 
 def _job_next_step(hub: Hub, job: Job) -> str | None:
-    """What gets a job that did not succeed going: resume its paused connection, or look at its runs."""
+    """What gets a failed job going: resume its paused connection, else (after a look at why) a retry."""
+    if job.status not in (JobStatus.FAILED, JobStatus.PARTIAL, JobStatus.CANCELLED):
+        return None
     if job.connection_id is not None:
         paused = connection_next_step(hub.connections.get(job.connection_id))
         if paused:
             return paused
-    return f"bchub jobs show {job.id} --items all" if job.status is not JobStatus.CANCELLED else None
+    named = [step for step in (run_next_step(hub, run) for run in hub.jobs.runs(job)) if step]
+    if named:  # the last run's error names a command, e.g. a setting to fix
+        return named[-1]
+    return f"bchub jobs retry {job.id}" if job.status is not JobStatus.CANCELLED else None
 
 
 @app.command("run")
