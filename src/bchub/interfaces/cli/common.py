@@ -255,7 +255,9 @@ def _database_exists(settings: Settings) -> bool:
 
 def connection_argument(help: str = "The connection's name (or id).", role: Role | None = None) -> Any:
     """A positional connection name with shell completion."""
-    return typer.Argument(help=help, autocompletion=complete_connections(role), show_default=False)
+    return typer.Argument(
+        help=help, metavar="CONNECTION", autocompletion=complete_connections(role), show_default=False
+    )
 
 
 def connection_option(name: str, help: str, role: Role | None = None) -> Any:
