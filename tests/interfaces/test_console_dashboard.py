@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bchub.app import Hub
 from bchub.domain.runs import RunStatus, Trigger
-from bchub.interfaces.console.dashboard import duration
+from bchub.interfaces.console.dashboard import chart, duration
+from bchub.storage.dashboard_repository import DayActivity
 from bchub.storage.runs import RunRepository
 from bcsandbox import Store
 from tests.browser.support import cheap_passwords, logged_in
@@ -151,3 +152,18 @@ def test_durations_read_as_people_say_them() -> None:
         "1 d 1 h",
         "2 d 2 h",
     ]
+
+
+def test_the_chart_scales_to_a_round_top_with_whole_ticks() -> None:
+    today = date(2026, 11, 23)
+    quiet = chart([DayActivity(today - timedelta(days=n), 0, 0, 0) for n in range(13, -1, -1)])
+    assert quiet.empty and [tick.label for tick in quiet.ticks] == ["0", "1"]
+    busy = chart([DayActivity(today - timedelta(days=1), 3, 7, 2), DayActivity(today, 1, 0, 0)])
+    assert [tick.label for tick in busy.ticks] == ["0", "5", "10"] and busy.totals == {
+        "orders": 4,
+        "vendor_orders": 7,
+        "shipments": 2,
+    }
+    tallest = max(busy.bars, key=lambda bar: bar.height)
+    assert tallest.title == "Nov 22, vendor orders routed: 7" and tallest.height == pytest.approx(0.7 * 190)
+    assert [label.label for label in busy.labels] == ["23 Nov"]  # every other day, counting back from today

@@ -13,6 +13,7 @@ failed lately; and a chart of orders, vendor orders and shipments per day.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -32,6 +33,7 @@ from bchub.jobs.model import Job, JobStatus
 from bchub.storage.dashboard_repository import DashboardRepository, DayActivity, RunMark, day_start
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 FAILURE_WINDOW = timedelta(days=1)
 FAILURES_SHOWN = 10
@@ -110,9 +112,13 @@ def _limiter_key(hub: Hub, store_hash: str) -> str:
 
 async def _allowance(hub: Hub, connection: Connection) -> int | None:
     """Requests a day, from the quota per window the store's last response headers stated (if any seen)."""
-    quota, window_ms = await hub.limiter_backend.update(
-        _limiter_key(hub, connection.store_hash), lambda budget: (budget.quota, budget.window_ms)
-    )
+    try:
+        quota, window_ms = await hub.limiter_backend.update(
+            _limiter_key(hub, connection.store_hash), lambda budget: (budget.quota, budget.window_ms)
+        )
+    except Exception as error:  # e.g. Redis unreachable: the page still shows, without the share
+        log.warning("could not read the rate-limit budget of %s: %s", connection.store_hash, error)
+        return None
     if not quota or not window_ms:
         return None
     return quota * DAY_MS // window_ms
@@ -240,7 +246,8 @@ def chart(days: list[DayActivity]) -> Chart:
             bars.append(Bar(x, TOP + plot_height - height, bar_width, height, css, f"{when}, {name}: {value}"))
         if (len(days) - 1 - index) % 2 == 0:  # every other day, counting back from today
             labels.append(DayLabel(LEFT + index * slot + slot / 2, day.day.strftime("%d %b")))
-    ticks = [Tick(TOP + plot_height * (1 - part / 2), str(top * part // 2)) for part in (0, 1, 2)]
+    values = (0, top // 2, top) if top % 2 == 0 else (0, top)  # whole numbers only: a count has no halves
+    ticks = [Tick(TOP + plot_height * (1 - value / top), str(value)) for value in values]
     return Chart(days, bars, ticks, labels)
 
 
