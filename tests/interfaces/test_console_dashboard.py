@@ -9,9 +9,11 @@ import pytest
 
 from bchub.app import Hub
 from bchub.domain.runs import RunStatus, Trigger
-from bchub.interfaces.console.dashboard import chart, duration
+from bchub.interfaces.console.dashboard import READ_OPERATIONS, SYNC_OPERATIONS, chart, duration
+from bchub.jobs.operations import default_registry
 from bchub.storage.dashboard_repository import DayActivity
 from bchub.storage.runs import RunRepository
+from bchub.sync.orders.shipments import WRITE_OPERATION
 from bcsandbox import Store
 from tests.browser.support import cheap_passwords, logged_in
 from tests.interfaces.test_console_connections import add_directly
@@ -167,3 +169,10 @@ def test_the_chart_scales_to_a_round_top_with_whole_ticks() -> None:
     tallest = max(busy.bars, key=lambda bar: bar.height)
     assert tallest.title == "Nov 22, vendor orders routed: 7" and tallest.height == pytest.approx(0.7 * 190)
     assert [label.label for label in busy.labels] == ["23 Nov"]  # every other day, counting back from today
+
+
+def test_the_sync_operations_are_operations_runs_record() -> None:
+    """The names the dashboard looks for are the names runs are recorded under (a rename shows here)."""
+    recorded = set(default_registry().names()) | {WRITE_OPERATION}  # shipments are written by a run of their own
+    assert READ_OPERATIONS <= SYNC_OPERATIONS <= recorded
+    assert not {"test_connection", "keep_webhooks", "purge_pii"} & SYNC_OPERATIONS
