@@ -212,6 +212,30 @@ def test_every_read_command_prints_json_only(demo_hub: DemoHub) -> None:
     assert problems == {}
 
 
+def test_every_read_command_prints_for_people_too(demo_hub: DemoHub) -> None:
+    runner = CliRunner()
+    failed = {}
+    for path, arguments in read_commands(demo_hub).items():
+        result = runner.invoke(app, [*path.split(), *arguments], obj=demo_hub.make_state())
+        if result.exit_code != 0 or not result.stdout.strip():
+            failed[path] = result.output
+        demo_hub.guard.check(result.output, path)
+    assert failed == {}
+
+
+def test_events_filter_by_connection_or_store(demo_hub: DemoHub) -> None:
+    runner = CliRunner()
+    vendor_hash, vendor = next(iter(VENDORS.items()))
+
+    def events(*args: str) -> list[int]:
+        result = runner.invoke(app, ["webhooks", "events", *args, "--json"], obj=demo_hub.make_state())
+        assert result.exit_code == 0, result.output
+        return [event["id"] for event in json.loads(result.stdout)]
+
+    assert events("--connection", vendor) == events("--store", vendor_hash) == [demo_hub.event_id]
+    assert events("--connection", MERCHANT) == []
+
+
 def test_json_shapes_are_stable(demo_hub: DemoHub) -> None:
     """Scripts rely on these keys; a change here is a change to a public interface."""
     runner = CliRunner()

@@ -390,12 +390,19 @@ def _print_events(console: Console, events: list[WebhookEvent]) -> None:
 def events(
     ctx: typer.Context,
     store_hash: Annotated[str | None, typer.Option("--store", help="Only this store hash.")] = None,
+    connection: Annotated[
+        str | None, connection_option("--connection", "Only events from this connection's store.")
+    ] = None,
     scope: Annotated[str | None, typer.Option("--scope", help="Only this scope, e.g. store/order/created.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 50,
     as_json: Json = False,
 ) -> None:
     """Events received, newest first, with the jobs they became."""
     with hub_session(ctx) as hub:
+        if connection is not None:
+            if store_hash is not None:
+                raise InputError("give --store or --connection, not both")
+            store_hash = hub.connections.get(connection).store_hash
         found = hub.jobs.events.recent(store_hash=store_hash, scope=scope, limit=limit)
     if as_json:
         print_json([event_view(event) for event in found])
