@@ -97,6 +97,9 @@ def test_long_operations_show_progress_only_at_a_terminal(
     shipped = piped("shipments", "sync", MERCHANT)
     assert shipped.exit_code == 0 and shipped.stderr == ""
 
+    with_bar(tty("jobs", "run", "import_listings", NORTH, "--wait"), "import_listings")
+    quiet_json(tty("jobs", "run", "import_listings", HARBOR, "--wait", "--json"))
+
 
 BUSINESS = {
     "business_address.first_name": "Corner",

@@ -16,6 +16,7 @@ from bchub.domain.runs import Outcome
 from bchub.errors import InputError
 from bchub.interfaces.cli.common import (
     EXIT_FAILED,
+    activity,
     connection_argument,
     connection_option,
     hub_session,
@@ -214,7 +215,8 @@ def _finish(ctx: typer.Context, hub: Hub, job: Job, wait: bool, as_json: bool, c
         if not as_json:
             state.err.print(f"job {current.id}: waiting {seconds:.1f} s ({current.error or 'lock busy'})", markup=False)
 
-    finished = asyncio.run(hub.jobs.wait(job.id, run_here=not distributed(hub.settings), on_wait=waiting))
+    with activity(ctx, as_json, f"job {job.id}: {job.operation}"):
+        finished = asyncio.run(hub.jobs.wait(job.id, run_here=not distributed(hub.settings), on_wait=waiting))
     if as_json:
         runs = [run_view(run, hub.jobs.items(run.id, Outcome.FAILED)) for run in hub.jobs.runs(finished)]
         print_json({"created": created, "job": job_view(finished, runs)})
