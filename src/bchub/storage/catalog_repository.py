@@ -9,7 +9,8 @@ Read API (for any operation; one query each, domain objects out):
 - ``listings_for(item_id) -> list[Listing]``: the item in every store it is known in.
 - ``vendor_listing_for(item_id) -> VendorListing | None``: the item's listing in its supplier's
   store (connection id, product id, variant id), when it has a supplier that still lists it.
-- ``search_items(...)``, ``count_items(...)``, ``matches(...)``: browsing and reports.
+- ``search_items(...)``, ``count_items(...)``: browsing by text, store, supplier and listing state
+  (``ListingState``: paused, hidden, delisted, unmatched), all in SQL; ``matches(...)``: reports.
 
 Write helpers work a page at a time with one query to load what exists and bulk statements to
 write, so an import of 30,000 items stays fast on SQLite.
