@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import uvicorn
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
@@ -129,6 +130,16 @@ def test_no_users_yet_suggests_adding_one_then_the_list(bchub: Bchub) -> None:
     added = bchub("users", "add", "bob", "--password-stdin", input="a long enough password\n")
     assert added.exit_code == 0, added.output
     failed_with(bchub("users", "remove", "ana", "--yes"), "no user named 'ana'", "bchub users list")
+
+
+def test_serve_without_users_says_how_to_add_one(bchub: Bchub, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda api, **options: served.append(api))  # no real server in a test
+    lonely = bchub("serve", "--workers", "0")
+    assert lonely.exit_code == 0 and len(served) == 1
+    assert "No console users yet" in lonely.stderr and "Try: bchub users add USERNAME" in lonely.stderr.splitlines()
+    assert bchub("users", "add", "bob", "--password-stdin", input="a long enough password\n").exit_code == 0
+    assert bchub("serve", "--workers", "0").stderr == ""
 
 
 def test_a_database_not_migrated_suggests_migrate(runner: CliRunner, sandbox: Sandbox, tmp_path: Path) -> None:
