@@ -434,7 +434,8 @@ def explain(
 def purge_pii(
     ctx: typer.Context,
     reference: Annotated[
-        str | None, typer.Argument(help="A merchant connection (default: every one with pii_retention_days set).")
+        str | None,
+        connection_argument("A merchant connection (default: every one with pii_retention_days set).", Role.MERCHANT),
     ] = None,
     as_json: Json = False,
 ) -> None:
