@@ -34,7 +34,7 @@ from tests.faults.world import MERCHANT, VENDORS, RouteReconciliation, reconcile
 from tests.support.servers import PostgresServer
 
 LATENCY_MS = 100
-SETTLE_TIMEOUT_S = 180.0
+SETTLE_TIMEOUT_S = 120.0
 
 
 @dataclass

@@ -30,7 +30,8 @@ def distributed(settings: Settings) -> bool:
 def limiter_backend_for(settings: Settings) -> LimiterBackend:
     """One budget per store for every client of this process, or of every process via Redis."""
     if distributed(settings):
-        return RedisLimiterBackend(settings.broker_url)
+        # a slot held longer than any request can take belongs to a worker that died
+        return RedisLimiterBackend(settings.broker_url, holder_stale_s=max(60.0, settings.http_timeout * 2))
     return InMemoryLimiterBackend()
 
 
