@@ -1,7 +1,9 @@
-"""Fault injection per store and route: latency, 5xx, 429 bursts, dropped connections.
+"""Fault injection per store: on API routes (latency, 5xx, 429 bursts, dropped connections) and on webhooks.
 
-Rules match a method (or any) and a path glob relative to the store, e.g. ``/v2/orders*``.
-Random draws use the sandbox's seeded generator so a scenario repeats exactly.
+API rules match a method (or any) and a path glob relative to the store, e.g. ``/v2/orders*``.
+Webhook rules match an event scope glob, e.g. ``store/order/*``, and make the dispatcher drop a
+delivery, send it twice, or send it late (after events raised later). Random draws use the
+sandbox's seeded generator so a scenario repeats exactly.
 """
 
 from __future__ import annotations
@@ -61,6 +63,61 @@ class FaultRule:
 
 
 @dataclass
+class WebhookFaultRule:
+    """One fault on a store's webhook deliveries; every rate is a probability drawn per (event, hook).
+
+    BigCommerce promises at-least-once delivery, not order: a receiver sees the same event twice,
+    events out of order, events long after later ones, and (its retries exhausted, or lost) never.
+    """
+
+    scope: str = "*"  # glob on the event scope, e.g. "store/order/*"
+    drop_rate: float = 0.0  # never delivered
+    duplicate_rate: float = 0.0  # delivered twice, with the same hash
+    delay_rate: float = 0.0  # delivered late: after a delay drawn uniformly from (0, delay_s]
+    delay_s: float = 0.0  # seconds on the sandbox clock
+    remaining: int | None = None  # the rule expires after this many matching deliveries
+    id: int = field(default_factory=lambda: next(_rule_ids))
+
+    def __post_init__(self) -> None:
+        for name in ("drop_rate", "duplicate_rate", "delay_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.delay_s < 0:
+            raise ValueError(f"delay_s must not be negative, got {self.delay_s}")
+        if self.delay_rate and not self.delay_s:
+            raise ValueError("delay_rate needs a delay_s above 0")
+
+    def matches(self, scope: str) -> bool:
+        return fnmatch.fnmatchcase(scope, self.scope)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookFaultRule:
+        known = set(cls.__dataclass_fields__) - {"id"}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown webhook fault fields: {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class DeliveryDecision:
+    """How one (event, hook) delivery goes out: one send per delay (in seconds from now); none: dropped."""
+
+    delays: tuple[float, ...] = (0.0,)
+    rule_id: int | None = None  # the rule that dropped, doubled or delayed it
+    duplicated: bool = False
+    delayed: bool = False
+
+    @property
+    def dropped(self) -> bool:
+        return not self.delays
+
+
+@dataclass
 class Decision:
     latency_ms: int = 0
     error: ApiError | None = None
@@ -77,18 +134,56 @@ class Decision:
 class FaultPlan:
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
+        self.webhook_rules: list[WebhookFaultRule] = []
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # sandboxes saved before webhook faults existed load with none
+        self.__dict__.update({"webhook_rules": [], **state})
 
     def add(self, rule: FaultRule) -> FaultRule:
         self.rules.append(rule)
         return rule
 
+    def add_webhook(self, rule: WebhookFaultRule) -> WebhookFaultRule:
+        self.webhook_rules.append(rule)
+        return rule
+
     def remove(self, rule_id: int) -> bool:
-        before = len(self.rules)
+        """Remove the API or webhook rule with this id (ids are unique across both)."""
+        before = len(self.rules) + len(self.webhook_rules)
         self.rules = [rule for rule in self.rules if rule.id != rule_id]
-        return len(self.rules) != before
+        self.webhook_rules = [rule for rule in self.webhook_rules if rule.id != rule_id]
+        return len(self.rules) + len(self.webhook_rules) != before
 
     def clear(self) -> None:
+        """Remove every rule, API and webhook."""
         self.rules.clear()
+        self.webhook_rules.clear()
+
+    def clear_webhooks(self) -> None:
+        self.webhook_rules.clear()
+
+    def decide_delivery(self, scope: str, rng: random.Random) -> DeliveryDecision:
+        """The first matching webhook rule that fires decides; a drop wins over a duplicate or a delay."""
+        for rule in list(self.webhook_rules):
+            if not rule.matches(scope):
+                continue
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self.webhook_rules.remove(rule)
+            if rule.drop_rate and rng.random() < rule.drop_rate:
+                return DeliveryDecision((), rule.id)
+            duplicated = bool(rule.duplicate_rate) and rng.random() < rule.duplicate_rate
+            delayed = bool(rule.delay_rate) and rng.random() < rule.delay_rate
+            if not (duplicated or delayed):
+                continue
+            first = rule.delay_s * (1.0 - rng.random()) if delayed else 0.0  # in (0, delay_s]
+            # the second copy of a duplicate arrives right after, or late too when delays are on
+            second = (rule.delay_s * (1.0 - rng.random()) if rule.delay_s else 0.0) if duplicated else None
+            delays = (first,) if second is None else (first, second)
+            return DeliveryDecision(delays, rule.id, duplicated, delayed)
+        return DeliveryDecision()
 
     def decide(self, method: str, path: str, rng: random.Random) -> Decision:
         decision = Decision()

@@ -11,6 +11,11 @@ fails the hook is deactivated and the deactivation recorded for ``GET /v3/hooks/
 Callbacks carry the documented payload and the subscription's custom headers, plus Standard
 Webhooks signature headers keyed with the account's client secret (the header names are what the
 DIGEST marks UNCONFIRMED). Jobs of one hook go out one at a time, in order; hooks run in parallel.
+
+A store's webhook fault rules (``bcsandbox.faults.WebhookFaultRule``, set with
+``store.faults.add_webhook`` or ``POST /_sandbox/stores/{hash}/webhooks/faults/new``) make the
+dispatcher drop a delivery, send it twice (same hash), or send it late so later events overtake
+it; the delivery log marks each such delivery in ``fault``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bcsandbox.events import StoreEvent
+from bcsandbox.faults import DeliveryDecision, WebhookFaultRule
 from bcsandbox.state import Sandbox
 
 RETRY_SCHEDULE_S: tuple[int, ...] = (60, 180, 300, 600, 900, 1800, 3600, 7200, 21600, 50400, 86400)
@@ -54,6 +60,17 @@ DELIVERED = "delivered"
 RETRYING = "retrying"
 DEACTIVATED = "deactivated"
 DROPPED = "dropped"
+
+# what a webhook fault rule did to a delivery (``DeliveryRecord.fault``)
+FAULT_DROPPED = "dropped"
+FAULT_DUPLICATE = "duplicate"  # the second copy of an event sent twice
+FAULT_LATE = "late"
+
+
+def _fault_label(decision: DeliveryDecision, copy: int) -> str | None:
+    if copy == 1:
+        return FAULT_DUPLICATE
+    return FAULT_LATE if decision.delayed else None
 
 
 # -- payloads -------------------------------------------------------------------------------
@@ -167,6 +184,7 @@ class DeliveryRecord:
     error: str | None
     outcome: str  # delivered | retrying | deactivated | dropped
     next_attempt_at: float | None = None
+    fault: str | None = None  # dropped | duplicate | late: what a webhook fault rule did to it
 
     @property
     def ok(self) -> bool:
@@ -187,6 +205,7 @@ class DeliveryRecord:
             "outcome": self.outcome,
             "ok": self.ok,
             "next_attempt_at": self.next_attempt_at,
+            "fault": self.fault,
         }
 
 
@@ -201,6 +220,7 @@ class _Job:
     message_id: str
     body: bytes
     attempt: int = 1
+    fault: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -214,6 +234,7 @@ class _Job:
             "scope": self.scope,
             "hash": self.event_hash,
             "attempt": self.attempt,
+            "fault": self.fault,
         }
 
 
@@ -356,28 +377,53 @@ class WebhookDispatcher:
             store = self.sandbox.stores.get(event.store_hash)
             if store is None:
                 return
-            hooks = [(hook.id, hook.scope) for hook in store.hooks.matching(event.scope)]
+            hooks = [
+                (hook.id, store.faults.decide_delivery(event.scope, self.sandbox.random))
+                for hook in store.hooks.matching(event.scope)
+            ]
             payload = callback_payload(store.store_id, event)
         if not hooks:
             return
         body = orjson.dumps(payload)
         now = self._now()
         with self._cond:
-            for hook_id, _ in hooks:
-                self._jobs.append(
-                    _Job(
-                        due=now,
-                        seq=next(self._seq),
-                        store_hash=event.store_hash,
-                        hook_id=hook_id,
-                        scope=event.scope,
-                        event_hash=payload["hash"],
-                        message_id=f"msg_{uuid.uuid4().hex}",
-                        body=body,
+            for hook_id, decision in hooks:
+                if decision.dropped:
+                    self._log.append(self._dropped_by_fault(event, hook_id, payload["hash"], decision))
+                for copy, delay in enumerate(decision.delays):
+                    self._jobs.append(
+                        _Job(
+                            due=now + delay,
+                            seq=next(self._seq),
+                            store_hash=event.store_hash,
+                            hook_id=hook_id,
+                            scope=event.scope,
+                            event_hash=payload["hash"],
+                            message_id=f"msg_{uuid.uuid4().hex}",
+                            body=body,
+                            fault=_fault_label(decision, copy),
+                        )
                     )
-                )
             self._cond.notify_all()
         self._poke()
+
+    def _dropped_by_fault(
+        self, event: StoreEvent, hook_id: int, event_hash: str, decision: DeliveryDecision
+    ) -> DeliveryRecord:
+        return DeliveryRecord(
+            at=self._now(),
+            store_hash=event.store_hash,
+            hook_id=hook_id,
+            client_id=None,
+            destination=None,
+            scope=event.scope,
+            hash=event_hash,
+            attempt=1,
+            status=None,
+            error=f"dropped by webhook fault rule {decision.rule_id}",
+            outcome=DROPPED,
+            fault=FAULT_DROPPED,
+        )
 
     # -- the worker thread ------------------------------------------------------------------
     def _thread_main(self, ready: threading.Event) -> None:
@@ -506,6 +552,7 @@ class WebhookDispatcher:
                 message_id=job.message_id,
                 body=job.body,
                 attempt=job.attempt + 1,
+                fault=job.fault,
             )
             return self._record(job, target, status, error, RETRYING, next_attempt_at=retry.due), retry
         reason = f"{len(RETRY_SCHEDULE_S)} retries failed; last error: {error}"
@@ -558,6 +605,7 @@ class WebhookDispatcher:
             error=error,
             outcome=outcome,
             next_attempt_at=next_attempt_at,
+            fault=job.fault,
         )
 
 
@@ -649,4 +697,53 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         Route(prefix + "/pending", with_dispatcher(pending), methods=["GET"]),
         Route(prefix + "/flush", with_dispatcher(flush), methods=["POST"]),
         Route("/_sandbox/stores/{store_hash}/webhooks", store_hooks, methods=["GET"]),
+        *_fault_routes(sandbox),
+    ]
+
+
+def _fault_routes(sandbox: Sandbox) -> list[BaseRoute]:
+    """``/_sandbox/stores/{hash}/webhooks/faults``: list, add (``/new``) and clear (``/clear``) webhook fault rules.
+
+    A rule is removed by id with the store's ``/faults/{id}/delete``, like an API fault rule.
+    """
+
+    def no_store() -> Response:
+        return JSONResponse({"status": 404, "title": "no such store"}, status_code=404)
+
+    async def list_rules(request: Request) -> Response:
+        with sandbox.lock:
+            store = sandbox.stores.get(request.path_params["store_hash"])
+            if store is None:
+                return no_store()
+            return JSONResponse([rule.as_dict() for rule in store.faults.webhook_rules])
+
+    async def add_rule(request: Request) -> Response:
+        raw = await request.body()
+        try:
+            body = orjson.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            rule = WebhookFaultRule.from_dict(body)
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            return JSONResponse({"status": 422, "title": str(exc)}, status_code=422)
+        with sandbox.lock:
+            store = sandbox.stores.get(request.path_params["store_hash"])
+            if store is None:
+                return no_store()
+            store.faults.add_webhook(rule)
+        return JSONResponse(rule.as_dict(), status_code=201)
+
+    async def clear_rules(request: Request) -> Response:
+        with sandbox.lock:
+            store = sandbox.stores.get(request.path_params["store_hash"])
+            if store is None:
+                return no_store()
+            store.faults.clear_webhooks()
+        return Response(status_code=204)
+
+    prefix = "/_sandbox/stores/{store_hash}/webhooks/faults"
+    return [
+        Route(prefix, list_rules, methods=["GET"]),
+        Route(prefix + "/new", add_rule, methods=["POST"]),
+        Route(prefix + "/clear", clear_rules, methods=["POST"]),
     ]
