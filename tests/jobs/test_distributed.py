@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -160,3 +163,36 @@ async def test_a_slot_left_by_a_dead_worker_heals_after_the_expiry(redis_url: st
         started = time.monotonic()
         await asyncio.wait_for(client.store.time(), 5)
         assert 0.5 <= time.monotonic() - started < 3  # waited for the expiry, then probed
+
+
+def take_slots_and_die(redis_url: str, key: str, slots: int) -> None:
+    """Another process takes ``slots`` request slots of ``key``'s budget, then is killed before releasing them."""
+    script = textwrap.dedent(
+        f"""
+        import asyncio, os, signal
+        from bchub.jobs.redis_limiter import RedisLimiterBackend
+
+        def take(budget):
+            budget.in_flight += {slots}
+
+        asyncio.run(RedisLimiterBackend({redis_url!r}).update({key!r}, take))
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=False, timeout=30)
+
+
+async def test_slots_of_a_killed_worker_are_given_back_at_once(redis_url: str) -> None:
+    sandbox = Sandbox(SandboxSettings(window_ms=300))
+    store = sandbox.create_store("std702", plan="standard")
+    token = next(iter(store.accounts))
+    backend = RedisLimiterBackend(redis_url)  # the 120 s expiry would heal it too, far too late
+    async with BigCommerceClient(
+        store.hash, token, "http://sandbox.test", transport_for(sandbox), limiter_backend=backend
+    ) as client:
+        take_slots_and_die(redis_url, client.limiter.key, 3)
+        assert (await backend.peek(client.limiter.key)).in_flight == 3
+        started = time.monotonic()
+        await asyncio.wait_for(asyncio.gather(*(client.store.time() for _ in range(20))), 5)
+        assert time.monotonic() - started < 2
+        assert (await backend.peek(client.limiter.key)).in_flight == 0
