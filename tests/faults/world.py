@@ -124,8 +124,11 @@ class FaultWorld:
         for store in self.sandbox.stores.values():
             store.faults.clear()
 
-    def place_orders(self, count: int) -> None:
-        """``count`` dropship orders; order ``n`` has one line per vendor in ``vendors_of(n)``."""
+    def place_orders(self, count: int, *, first: int = 0) -> None:
+        """``count`` dropship orders; order ``n`` has one line per vendor in ``vendors_of(n)``.
+
+        ``first``: the number of the first order, so orders placed in batches number on (0, 1, … overall).
+        """
         ids = {
             variant["sku"]: (variant["product_id"], variant["id"]) for variant in self.merchant.catalog.list_variants()
         }
@@ -134,7 +137,7 @@ class FaultWorld:
             for index in range(len(VENDORS))
         ]
         with self.sandbox.lock:
-            for number in range(count):
+            for number in range(first, first + count):
                 lines = []
                 for index in vendors_of(number):
                     sku = pools[index][number % len(pools[index])]
