@@ -45,6 +45,7 @@ class ProcessFigures:
     posts: int  # vendor order creates among them
     lookups: int  # vendor order look-ups by external id (after an unknown outcome or a crash)
     seconds: float
+    worker_peak_rss_mb: float = 0.0  # the most memory a job-running process used
 
 
 @dataclass
@@ -151,6 +152,7 @@ async def route_with_worker_kills(
 
             await wait_for(progress, SETTLE_TIMEOUT_S, "the route jobs to finish", workers)
         figures = _figures(world, time.perf_counter() - started)
+        figures.worker_peak_rss_mb = workers.peak_rss_mb
         left = await _settle(world)
         outcome = _outcome(f"worker SIGKILLed {kills}x mid-route ({mode.value})", mode, world, jobs, killed_at, figures)
         outcome.left_after_settling = left
@@ -180,6 +182,7 @@ async def route_across_database_restart(
             start_postgres_again(postgres)
             await wait_for(jobs.settled, SETTLE_TIMEOUT_S, "the route jobs to finish", workers)
         figures = _figures(world, time.perf_counter() - started)
+        figures.worker_peak_rss_mb = workers.peak_rss_mb
         left = await _settle(world)
         outcome = _outcome(
             f"PostgreSQL stopped {outage_s:.0f} s mid-route", Mode.DISTRIBUTED, world, jobs, [at_stop], figures

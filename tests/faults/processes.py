@@ -140,6 +140,7 @@ class Workers:
     running: list[BchubProcess] = field(default_factory=list)
     killed: int = 0
     outputs: list[str] = field(default_factory=list)  # of the processes gone, for a failure's message
+    peak_rss_mb: float = 0.0  # the most memory any of the job-running processes used
 
     def _processes(self) -> list[BchubProcess]:
         if self.mode is Mode.EMBEDDED:
@@ -158,6 +159,7 @@ class Workers:
         """SIGKILL the process running jobs (not beat): no warm shutdown, no cleanup."""
         victim = self.running.pop(0)
         assert victim.process is not None
+        self._note_peak(victim)
         victim.process.send_signal(signal.SIGKILL)
         victim.process.wait(10)
         self.outputs.append(victim.output())
@@ -165,9 +167,19 @@ class Workers:
 
     def stop(self) -> None:
         for process in self.running:
+            self._note_peak(process)
             process.stop()
             self.outputs.append(process.output())
         self.running = []
+
+    def _note_peak(self, process: BchubProcess) -> None:
+        """The process's high-water resident memory (Linux ``VmHWM``), read while it still runs."""
+        if process.process is None:
+            return
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    self.peak_rss_mb = max(self.peak_rss_mb, round(int(line.split()[1]) / 1024, 1))
 
     def output(self) -> str:
         return "\n".join([*self.outputs, *(process.output() for process in self.running)])[-6000:]

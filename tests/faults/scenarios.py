@@ -166,6 +166,8 @@ class RevocationOutcome:
     test_passed: bool
     resumed_status: RunStatus
     reconciliation: RouteReconciliation
+    requests: int = 0  # requests the stores received from the first routing run on (the benchmark's figure)
+    rate_limited: int = 0
 
 
 async def token_revoked_mid_run(data_dir: Path, orders: int) -> RevocationOutcome:
@@ -180,6 +182,7 @@ async def token_revoked_mid_run(data_dir: Path, orders: int) -> RevocationOutcom
     async with fault_world(data_dir, wrap=wrap) as world:
         holder.append(world)
         await _imported(world, orders)
+        world.sandbox.clear_requests()
         first = await world.hub.orders.route(MERCHANT)
         vendor = world.hub.connections.get(VENDORS[0])
         paused = world.hub.connections.is_paused(vendor)
@@ -202,4 +205,6 @@ async def token_revoked_mid_run(data_dir: Path, orders: int) -> RevocationOutcom
             test_passed=report.passed,
             resumed_status=resumed[-1].status,
             reconciliation=reconcile_routing(world),
+            requests=len(world.sandbox.requests()),
+            rate_limited=sum(entry.status == 429 for entry in world.sandbox.requests()),
         )
