@@ -23,13 +23,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from cryptography.fernet import Fernet
 
 from bchub.app import Hub
 from bchub.domain.connections import Role
-from bchub.domain.runs import RunStatus
+from bchub.domain.runs import Run, RunStatus
 from bchub.jobs.model import Job, JobStatus
 from bchub.settings import Settings, load_settings
 from bchub.sync.catalog.importer import CatalogDeps, import_listings
@@ -59,8 +58,7 @@ class Mode(StrEnum):
 
 @dataclass
 class LiveWorld(FaultWorld):
-    server: LiveServer | None = None
-    settings: Settings | None = None
+    settings: Settings | None = None  # what a worker process needs to open the same hub
 
     @property
     def hub_settings(self) -> Settings:
@@ -107,14 +105,14 @@ async def live_fault_world(
                 assert imported.status is RunStatus.SUCCEEDED, imported.error
             await hub.orders.change_settings(MERCHANT, {"import_statuses": "11", **BUSINESS})
             sandbox.clear_requests()
-            yield LiveWorld(sandbox, hub, server=server, settings=settings)
+            yield LiveWorld(sandbox, hub, settings=settings)
 
 
 async def import_orders(world: FaultWorld, count: int) -> None:
     """Place ``count`` orders in the merchant store and import them into the hub (in this process)."""
     world.place_orders(count)
 
-    async def get() -> Any:
+    async def get() -> Run:
         return (await world.hub.orders.get(MERCHANT)).run
 
     runs = await until_done(get)
@@ -214,10 +212,6 @@ async def wait_for(check: Callable[[], bool], timeout: float, what: str, workers
         await asyncio.sleep(0.1)
 
 
-def job_status(hub: Hub, job_id: int) -> JobStatus:
-    return hub.jobs.get(job_id).status
-
-
 @dataclass
 class RouteJobs:
     """Route jobs submitted one after the other until one's run succeeds (as a schedule would)."""
@@ -248,7 +242,7 @@ class RouteJobs:
         self.submit()
         return False
 
-    def runs(self) -> list[Any]:
+    def runs(self) -> list[Run]:
         return [run for job in self.refresh() for run in self.hub.jobs.runs(job)]
 
 
