@@ -32,7 +32,7 @@ from bchub.domain.runs import Trigger
 from bchub.interfaces.api.app import create_api
 from bchub.jobs.model import JobStatus
 from bchub.jobs.runner import JobRunner
-from bchub.storage.order_tables import OrderRow, ShipmentRow
+from bchub.storage.order_tables import OrderRow, ShipmentRow, VendorOrderRow
 from bcsandbox.faults import WebhookFaultRule
 from bcsandbox.webhooks import DELIVERED, FAULT_DROPPED, FAULT_DUPLICATE, FAULT_LATE, WebhookDispatcher
 from tests.faults.scenarios import Figures, ScenarioResult
@@ -82,6 +82,7 @@ class HubState:
 
     orders: int  # merchant orders the hub holds
     routed: int  # of them, routed
+    vendor_orders: int  # vendor orders the hub placed for them
     shipments_written: int  # merchant shipments the hub wrote
     events_stored: int  # webhook events the hub kept (one per hash)
 
@@ -166,6 +167,15 @@ def hub_state(world: FaultWorld) -> HubState:
             )
             or 0
         )
+        placed = (
+            session.scalar(
+                select(func.count())
+                .select_from(VendorOrderRow)
+                .join(OrderRow, OrderRow.id == VendorOrderRow.order_id)
+                .where(mine, VendorOrderRow.vendor_order_id.is_not(None))
+            )
+            or 0
+        )
         written = (
             session.scalar(
                 select(func.count())
@@ -176,7 +186,7 @@ def hub_state(world: FaultWorld) -> HubState:
             or 0
         )
     events = len(world.hub.jobs.events.recent(limit=1_000_000))
-    return HubState(orders, routed, written, events)
+    return HubState(orders, routed, placed, written, events)
 
 
 def deliveries(dispatcher: WebhookDispatcher) -> Deliveries:

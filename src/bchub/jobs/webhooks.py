@@ -31,6 +31,7 @@ from bchub.errors import InputError, PermanentError
 from bchub.jobs.model import FollowUp, JobRequest, WebhookEvent
 from bchub.jobs.registry import JobContext, Services, body_operation
 from bchub.jobs.service import JobService
+from bchub.storage.job_tables import WebhookEventRow
 from bchub.storage.order_repository import OrderRepository
 from bchub.storage.secrets import SecretBox
 from bchub.storage.tables import ConnectionRow
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Bchub-Webhook-Secret"
 RECEIVER_PATH = "/webhooks/bigcommerce"
 _DERIVATION_LABEL = b"bchub webhook secret v1"
+RECEIVED = "received"  # an event's status from being stored until it is routed (EventStore.add)
 
 ORDER_SCOPES = ("store/order/created", "store/order/updated", "store/order/statusUpdated")
 PRODUCT_SCOPES = ("store/product/updated", "store/sku/updated")
@@ -164,20 +166,45 @@ class Received:
     duplicate: bool
 
 
-def _parse(payload: Any) -> tuple[str, str, str, dict[str, Any]]:
+MAX_SCOPE = 128  # the stored columns' sizes: a longer value is refused, never cut (two would collide)
+MAX_HASH = 128
+MAX_STORE_HASH = 32
+MAX_DEPTH = 32  # a callback nests 3 deep; far deeper JSON cannot even be stored
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively, so a hostile body cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def parse_callback(payload: Any) -> tuple[str, str, str, dict[str, Any]]:
     """``(store_hash, scope, hash, data)`` of a callback body, or InputError."""
     if not isinstance(payload, dict):
         raise InputError("a webhook body must be a JSON object")
     scope, event_hash, producer, data = (payload.get(key) for key in ("scope", "hash", "producer", "data"))
     if not isinstance(scope, str) or not scope:
         raise InputError("the webhook has no 'scope'")
+    if len(scope) > MAX_SCOPE:
+        raise InputError(f"the webhook's 'scope' is longer than {MAX_SCOPE} characters")
     if not isinstance(event_hash, str) or not event_hash:
         raise InputError("the webhook has no 'hash'")
-    if not isinstance(producer, str) or not producer.startswith("stores/") or len(producer) <= len("stores/"):
+    if len(event_hash) > MAX_HASH:
+        raise InputError(f"the webhook's 'hash' is longer than {MAX_HASH} characters")
+    store_hash = producer.removeprefix("stores/") if isinstance(producer, str) else ""
+    if not isinstance(producer, str) or not producer.startswith("stores/") or not 0 < len(store_hash) <= MAX_STORE_HASH:
         raise InputError("the webhook's 'producer' is not 'stores/<hash>'")
     if not isinstance(data, dict):
         raise InputError("the webhook's 'data' is not an object")
-    return producer.removeprefix("stores/"), scope, event_hash, data
+    if _depth(payload) > MAX_DEPTH:
+        raise InputError(f"the webhook body nests deeper than {MAX_DEPTH} levels")
+    return store_hash, scope, event_hash, data
 
 
 class WebhookIntake:
@@ -189,9 +216,15 @@ class WebhookIntake:
         self.routes = routes
 
     def receive(self, payload: Any) -> Received:
-        store_hash, scope, event_hash, _ = _parse(payload)
+        store_hash, scope, event_hash, _ = parse_callback(payload)
         event = self.jobs.events.add(store_hash, scope, event_hash, payload)
         if event is None:
+            unrouted = self._unrouted(store_hash, event_hash)
+            if unrouted is not None:
+                # stored, but routing it failed (the sender got a 500 and sent it again): route it now,
+                # or the hint would be lost for good
+                log.info("webhook %s from store %s: routing event %s again", scope, store_hash, unrouted.id)
+                return Received(self._route(unrouted, replay=False), False)
             log.info("webhook %s from store %s dropped: hash %s was received before", scope, store_hash, event_hash)
             return Received(None, True)
         return Received(self._route(event, replay=False), False)
@@ -200,7 +233,7 @@ class WebhookIntake:
         return self._route(self.jobs.events.get(event_id), replay=True)
 
     def _route(self, event: WebhookEvent, *, replay: bool) -> WebhookEvent:
-        _, scope, _, data = _parse(event.payload)
+        _, scope, _, data = parse_callback(event.payload)
         connections = self._connections(event.store_hash)
         job_ids: list[int] = []
         notes: list[str] = []
@@ -237,6 +270,18 @@ class WebhookIntake:
         detail = "; ".join(dict.fromkeys(notes)) or None
         self.jobs.events.settle(event.id, status, detail, job_ids, replay=replay)
         return self.jobs.events.get(event.id)
+
+    def _unrouted(self, store_hash: str, event_hash: str) -> WebhookEvent | None:
+        """The stored event with this hash if it was never settled (queued or ignored)."""
+        with self.jobs.services.sessions() as session:
+            event_id = session.scalar(
+                select(WebhookEventRow.id).where(
+                    WebhookEventRow.store_hash == store_hash,
+                    WebhookEventRow.hash == event_hash,
+                    WebhookEventRow.status == RECEIVED,
+                )
+            )
+        return None if event_id is None else self.jobs.events.get(event_id)
 
     def _connections(self, store_hash: str) -> list[Connection]:
         with self.jobs.services.sessions() as session:
