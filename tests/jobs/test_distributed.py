@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bchub.app import Hub
 from bchub.bigcommerce import BigCommerceClient
@@ -21,9 +24,10 @@ from bchub.bigcommerce.ratelimit import Budget
 from bchub.domain.runs import Trigger
 from bchub.jobs.model import JobStatus
 from bchub.jobs.redis_limiter import RedisLimiterBackend, redis_py_url
+from bchub.jobs.retry import Backoff, classify
 from bchub.settings import Settings
 from bchub.storage import migrate
-from bchub.storage.db import make_engine
+from bchub.storage.db import database_unavailable, make_engine
 from bchub.storage.schema import metadata
 from bcsandbox import Sandbox, SandboxSettings
 from bcsandbox.faults import FaultRule
@@ -196,3 +200,19 @@ async def test_slots_of_a_killed_worker_are_given_back_at_once(redis_url: str) -
         await asyncio.wait_for(asyncio.gather(*(client.store.time() for _ in range(20))), 5)
         assert time.monotonic() - started < 2
         assert (await backend.peek(client.limiter.key)).in_flight == 0
+
+
+def test_an_unreachable_database_is_retried_and_a_broken_statement_is_not(tmp_path: Path) -> None:
+    down = make_engine(f"postgresql+psycopg://postgres@/bchub?host={tmp_path / 'no-server-here'}")
+    with pytest.raises(OperationalError) as unreachable:
+        down.connect()
+    assert database_unavailable(unreachable.value)
+    verdict = classify(unreachable.value, 1, Backoff(base_s=2), random.Random(1))
+    assert verdict.retry and 1 <= verdict.delay_s <= 2
+    assert verdict.reason.startswith("the hub's database was unavailable (") and "[SQL" not in verdict.reason
+
+    local = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    with pytest.raises(OperationalError) as broken, local.connect() as connection:
+        connection.execute(text("SELECT * FROM no_such_table"))
+    assert not database_unavailable(broken.value)
+    assert not classify(broken.value, 1, Backoff(), random.Random(1)).retry

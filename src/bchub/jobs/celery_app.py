@@ -88,7 +88,13 @@ def run_job(job_id: int) -> None:
 
 
 def tick() -> None:
-    report = hub().jobs.tick()
+    try:
+        report = hub().jobs.tick()
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning("scheduler tick skipped: the database is unavailable")  # beat sends the next one soon
+        return
     for note in report.skipped:
         log.info("scheduler: %s", note)
 

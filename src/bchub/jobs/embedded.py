@@ -18,6 +18,7 @@ import threading
 from types import TracebackType
 
 from bchub.jobs.dispatch import WakeUp
+from bchub.jobs.model import Job
 from bchub.jobs.service import JobService
 from bchub.jobs.workers import worker_name
 from bchub.storage.db import database_unavailable
@@ -87,14 +88,7 @@ class EmbeddedRuntime:
         try:
             while not self._stopping.is_set():
                 ran = False
-                try:
-                    due = self.jobs.store.due(limit=self.workers + 1)
-                except Exception as exc:
-                    if not database_unavailable(exc):
-                        raise
-                    log.warning("embedded worker %d: the database is unavailable; looking again shortly", index + 1)
-                    due = []
-                for job in due:
+                for job in self._due(index):
                     if self._stopping.is_set():
                         break
                     task = loop.create_task(runner.run(job.id))
@@ -117,8 +111,22 @@ class EmbeddedRuntime:
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
+    def _due(self, index: int) -> list[Job]:
+        try:
+            return self.jobs.store.due(limit=self.workers + 1)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("embedded worker %d: the database is unavailable; looking again shortly", index + 1)
+            return []
+
     def _idle_wait(self) -> float:
-        upcoming = self.jobs.store.next_run_after()
+        try:
+            upcoming = self.jobs.store.next_run_after()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            return IDLE_POLL_S
         if upcoming is None:
             return IDLE_POLL_S
         return min(IDLE_POLL_S, max(0.01, (upcoming - self.jobs.store.now()).total_seconds()))

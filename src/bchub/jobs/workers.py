@@ -4,6 +4,9 @@ Every worker that claims jobs is named ``<kind>@<host>:<pid>[/<thread>]`` (``emb
 ``celery@web1:977``, ``inline@laptop:4410``). A job left ``running`` by a worker that stopped
 heartbeating is recovered after the lease (any machine can tell that much); when the worker ran
 on *this* machine and its process no longer exists, the scheduler need not wait that long.
+
+"This machine" is judged by host name: containers that share one host name but not a process
+namespace should get distinct names (Docker and Kubernetes give each its own by default).
 """
 
 from __future__ import annotations
