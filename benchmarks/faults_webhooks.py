@@ -1,12 +1,13 @@
 """Fault scenario 4 at size: webhooks dropped, doubled and late, then the scheduled reconcile.
 
-The scenario is the one ``tests/faults/test_webhook_delivery.py`` runs in CI at 80 merchant orders
+The scenario is the one ``tests/faults/test_webhook_delivery.py`` runs in CI at 60 merchant orders
 (see ``tests/faults/webhook_scenario.py``): a merchant and 3 vendor stores (Standard plan, the
 window shortened to 1 s) whose webhooks the sandbox delivers into bchub's real receiver with, on
 every store, 10% of deliveries dropped, 15% sent twice and 20% held back up to 0.4 s so later
 events overtake them; the last batch's callbacks are all lost. Orders come in four batches; the
-hub works off the jobs the webhooks queue, vendors ship; then the merchant's polling and
-reconcile schedules fire once and the records are counted in the stores and in the hub.
+hub works off the jobs the webhooks queue, vendors ship and set some stock levels by hand; then
+the polling and reconcile schedules fire once and the records are counted in the stores and in
+the hub: merchant orders, vendor orders, shipments, and every vendor variant's stock level.
 
 Report rows:
 
@@ -16,7 +17,7 @@ Report rows:
 - **reconcile**: the scheduled ``get_orders``, ``route_orders``, ``sync_shipments`` and
   ``reconcile_orders`` and their follow-ups. Lower bound: one order listing (the reconcile's), the
   orders backfilled read in one listing, one POST per vendor order placed by it, one POST per
-  shipment written by it.
+  shipment written by it, and one stock listing per vendor.
 
     python -m benchmarks.faults_webhooks [--quick] [--orders N]
 
@@ -54,6 +55,7 @@ def _rows(result: ScenarioResult, peak_mb: float) -> list[dict[str, Any]]:
     webhook_bound = before["vendor_orders"] + before["shipments_written"] + BATCHES
     reconcile_bound = (
         2
+        + len(VENDORS)
         + (after["vendor_orders"] - before["vendor_orders"])
         + (after["shipments_written"] - before["shipments_written"])
     )
@@ -98,7 +100,7 @@ async def run(orders: int) -> dict[str, Any]:
             "quota_per_window": QUOTA,
             "window_ms": WINDOW_MS,
             "faults": f"every store: 10% of deliveries dropped, 15% sent twice, 20% late (up to {LATE_S} s); "
-            "the last batch's callbacks all lost",
+            "the last batch's callbacks all lost; 3 stock levels set by hand per vendor and batch",
         },
         "exact": counts.exact,
         "reconciliation": result.reconciliation,
@@ -125,7 +127,10 @@ def report(result: dict[str, Any]) -> str:
             f"before the reconcile the hub held {result['notes']['before_reconcile']['orders']} of "
             f"{counts['store_orders']} orders; after: {counts['hub_orders']}, missing {counts['hub_missing']}; "
             f"vendor orders {counts['routing']['vendor_orders']}/{counts['routing']['expected']}, shipments "
-            f"{counts['shipments']['merchant_shipments']}/{counts['shipments']['vendor_shipments']}; "
+            f"{counts['shipments']['merchant_shipments']}/{counts['shipments']['vendor_shipments']}, stock levels "
+            f"{counts['stock']['vendor_variants'] - counts['stock']['different'] - counts['stock']['missing']}"
+            f"/{counts['stock']['vendor_variants']} (before: "
+            f"{result['notes']['stock_before_reconcile']['different']} stale); "
             f"exact={'yes' if result['exact'] else 'NO'}",
             f"peak RSS {result['peak_rss_mb']} MB",
         ]
@@ -134,10 +139,10 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="80 orders, as in CI")
+    parser.add_argument("--quick", action="store_true", help="60 orders, as in CI")
     parser.add_argument("--orders", type=int, default=None)
     args = parser.parse_args(argv)
-    orders = args.orders if args.orders is not None else (80 if args.quick else 1_000)
+    orders = args.orders if args.orders is not None else (60 if args.quick else 1_000)
     started = time.perf_counter()
     result = asyncio.run(run(orders))
     result["total_seconds"] = round(time.perf_counter() - started, 1)

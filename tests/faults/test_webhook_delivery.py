@@ -1,6 +1,8 @@
 """Scenario 4: webhooks dropped, sent twice and late; the scheduled reconcile makes the hub match the stores.
 
-Size: ``BCHUB_FAULT_WEBHOOK_ORDERS`` (80 by default) merchant orders in four batches;
+Orders, vendor shipments and vendor stock levels are counted on both sides.
+
+Size: ``BCHUB_FAULT_WEBHOOK_ORDERS`` (60 by default) merchant orders in four batches;
 ``benchmarks/faults_webhooks.py`` runs it larger.
 """
 
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.anyio
 
 
 def orders() -> int:
-    return int(os.environ.get("BCHUB_FAULT_WEBHOOK_ORDERS", 80))
+    return int(os.environ.get("BCHUB_FAULT_WEBHOOK_ORDERS", 60))
 
 
 async def test_the_reconcile_brings_the_hub_to_the_stores_state_whatever_the_webhooks_did(tmp_path: Path) -> None:
@@ -37,6 +39,7 @@ async def test_the_reconcile_brings_the_hub_to_the_stores_state_whatever_the_web
     # webhooks alone left the hub behind (the lost callbacks at the end) ...
     assert before["orders"] < counts.store_orders, before
     assert before["shipments_written"] < counts.shipments.vendor_shipments, before
+    assert notes["stock_before_reconcile"]["different"] > 0, notes["stock_before_reconcile"]
     # ... and after the scheduled reconcile every merchant order is held once, routed once
     assert counts.hub_missing == 0 and counts.hub_orders == counts.store_orders == orders(), counts
     routing = counts.routing
@@ -48,6 +51,9 @@ async def test_the_reconcile_brings_the_hub_to_the_stores_state_whatever_the_web
     assert shipments.vendor_shipments == shipments.merchant_shipments == notes["vendor_shipments_made"], shipments
     assert shipments.wrong_status == shipments.hub_wrong_status == 0, shipments
     assert after["shipments_written"] == shipments.merchant_shipments, after
+    # every vendor variant's stock in the hub is the vendor store's
+    stock = counts.stock
+    assert stock.missing == stock.different == 0 and stock.hub_levels == stock.vendor_variants > 0, stock
     assert counts.exact and result.exact
 
     # nothing failed, and a second reconcile right after finds nothing left to do

@@ -5,11 +5,13 @@ their callbacks into bchub's real receiver (``POST /webhooks/bigcommerce``) with
 rules on every store: some deliveries dropped, some sent twice, some held back so later events
 overtake them. Shoppers place orders in batches; the hub works off the jobs the webhooks queue
 (``get_orders``, which routes on import, and ``sync_shipments`` when a vendor ships); vendors
-ship what reached them. The last batch's webhooks are all lost, as are the last shipment
-callbacks, so the webhooks alone leave the hub behind. Then the schedules a user switches on
-(``get_orders``, ``route_orders``, ``sync_shipments``, ``reconcile_orders``) fire once, and the
-records are counted in the stores and in the hub: every merchant order held once, routed once,
-every vendor shipment written once.
+ship what reached them and set some stock levels by hand (``store/sku/inventory/updated``: the
+hub reads the vendor's stock). The last batch's webhooks are all lost, as are the last shipment
+and stock callbacks, so the webhooks alone leave the hub behind. Then the schedules a user
+switches on (``get_orders``, ``route_orders``, ``sync_shipments``, ``reconcile_orders`` for the
+merchant, ``sync_inventory`` for each vendor) fire once, and the records are counted in the
+stores and in the hub: every merchant order held once, routed once, every vendor shipment
+written once, every vendor variant's stock as the vendor store has it.
 
 Used by ``tests/faults/test_webhook_delivery.py`` (CI size) and ``benchmarks/faults_webhooks.py``.
 """
@@ -32,6 +34,8 @@ from bchub.domain.runs import Trigger
 from bchub.interfaces.api.app import create_api
 from bchub.jobs.model import JobStatus
 from bchub.jobs.runner import JobRunner
+from bchub.storage.catalog_repository import stock_source
+from bchub.storage.catalog_tables import ItemRow, StockRow
 from bchub.storage.order_tables import OrderRow, ShipmentRow, VendorOrderRow
 from bcsandbox.faults import WebhookFaultRule
 from bcsandbox.webhooks import DELIVERED, FAULT_DROPPED, FAULT_DUPLICATE, FAULT_LATE, WebhookDispatcher
@@ -51,6 +55,8 @@ PUBLIC_URL = "http://127.0.0.1:9"  # the sandbox accepts http on loopback; deliv
 BATCHES = 4
 LATE_S = 0.4  # how long a held-back delivery waits (sandbox clock): later events overtake it
 RECONCILE_SCHEDULES = ("get_orders", "route_orders", "sync_shipments", "reconcile_orders")
+VENDOR_SCHEDULES = ("sync_inventory",)
+STOCK_SETS_PER_BATCH = 3  # variants per vendor whose stock the vendor sets by hand in each batch
 DRAIN_TIMEOUT_S = 300.0
 
 
@@ -88,6 +94,18 @@ class HubState:
 
 
 @dataclass
+class StockReconciliation:
+    vendor_variants: int  # variants in the vendor stores
+    hub_levels: int  # of them, with a stock level from that vendor in the hub
+    missing: int  # variants the hub has no level for
+    different: int  # variants whose level in the hub is not the store's
+
+    @property
+    def exact(self) -> bool:
+        return self.missing == self.different == 0 and self.hub_levels == self.vendor_variants
+
+
+@dataclass
 class WebhookReconciliation:
     store_orders: int  # orders the shoppers placed
     hub_orders: int
@@ -97,6 +115,7 @@ class WebhookReconciliation:
     duplicates_dropped: int  # deliveries the hub recognised as seen before
     routing: RouteReconciliation
     shipments: ShipmentReconciliation
+    stock: StockReconciliation
 
     @property
     def exact(self) -> bool:
@@ -106,6 +125,7 @@ class WebhookReconciliation:
             and self.events_stored == self.events_delivered_distinct
             and self.routing.exact
             and self.shipments.exact
+            and self.stock.exact
         )
 
 
@@ -154,6 +174,53 @@ def ship_new(world: FaultWorld, *, every: int = 1) -> int:
                 )
                 shipped += 1
     return shipped
+
+
+def set_stock(world: FaultWorld, batch: int) -> int:
+    """Each vendor sets the stock of a few variants by hand (absolute), as after a stock count."""
+    changed = 0
+    with world.sandbox.lock:
+        for index in range(len(VENDORS)):
+            vendor = world.vendor(index)
+            skus = sorted(
+                variant["sku"] for variant in vendor.catalog.list_variants() if variant["sku"].count("-") == 2
+            )
+            for offset in range(STOCK_SETS_PER_BATCH):
+                sku = skus[(batch * STOCK_SETS_PER_BATCH + offset) % len(skus)]
+                level = 500_000 + 1_000 * batch + 10 * index + offset
+                vendor.inventory.adjust({"items": [{"location_id": 1, "sku": sku, "quantity": level}]}, relative=False)
+                changed += 1
+    return changed
+
+
+def reconcile_stock(world: FaultWorld) -> StockReconciliation:
+    """Every vendor variant's level in the store against the hub's stock from that vendor."""
+    store_levels: dict[tuple[int, str], int] = {}
+    with world.sandbox.lock:
+        for index in range(len(VENDORS)):
+            vendor = world.vendor(index)
+            for variant in vendor.catalog.list_variants():
+                if variant["sku"].count("-") == 2:
+                    # available to sell, summed over locations, as the inventory API reports it
+                    stock = vendor.inventory.stock.get(("variant", variant["id"]), {})
+                    store_levels[(index, variant["sku"])] = sum(max(each.available, 0) for each in stock.values())
+    hub_levels: dict[tuple[int, str], int] = {}
+    with world.hub.sessions() as session:
+        for index, store_hash in enumerate(VENDORS):
+            connection = world.hub.connections.get(store_hash)
+            assert connection.id is not None
+            rows = session.execute(
+                select(ItemRow.sku, StockRow.quantity)
+                .join(StockRow, StockRow.item_id == ItemRow.id)
+                .where(StockRow.source == stock_source(connection.id))
+            )
+            hub_levels.update({(index, sku): quantity for sku, quantity in rows})
+    return StockReconciliation(
+        vendor_variants=len(store_levels),
+        hub_levels=sum(1 for key in store_levels if key in hub_levels),
+        missing=sum(1 for key in store_levels if key not in hub_levels),
+        different=sum(1 for key, level in store_levels.items() if key in hub_levels and hub_levels[key] != level),
+    )
 
 
 def hub_state(world: FaultWorld) -> HubState:
@@ -211,9 +278,12 @@ async def _subscribe(world: FaultWorld, runner: JobRunner) -> None:
 
 
 def _fire_schedules(hub: Hub) -> int:
-    """Switch on the merchant's polling and reconcile schedules (due at once) and let the scheduler tick."""
+    """Switch on the polling and reconcile schedules (due at once) and let the scheduler tick."""
     for operation in RECONCILE_SCHEDULES:
         hub.jobs.set_schedule(MERCHANT, operation, enabled=True)
+    for store_hash in VENDORS:
+        for operation in VENDOR_SCHEDULES:
+            hub.jobs.set_schedule(store_hash, operation, enabled=True)
     report = hub.jobs.tick()
     assert all(submitted.job.trigger is Trigger.SCHEDULE for submitted in report.submitted)
     return len(report.submitted)
@@ -239,7 +309,7 @@ async def webhooks_under_faults(data_dir: Path, orders: int) -> tuple[ScenarioRe
         started = time.perf_counter()
         transport = httpx.ASGITransport(app=create_api(hub))
         with WebhookDispatcher(world.sandbox, transport=transport) as dispatcher:
-            jobs_ran, shipped = 0, 0
+            jobs_ran, shipped, stock_sets = 0, 0, 0
             for number, size in enumerate(_batches(orders)):
                 last = number == BATCHES - 1
                 if last:
@@ -252,9 +322,11 @@ async def webhooks_under_faults(data_dir: Path, orders: int) -> tuple[ScenarioRe
                 world.place_orders(size, first=len(world.orders))
                 jobs_ran += await settle(hub, runner, dispatcher)
                 shipped += ship_new(world, every=1 if last else 2)
+                stock_sets += set_stock(world, number)
                 jobs_ran += await settle(hub, runner, dispatcher)
             jobs_ran += await settle(hub, runner, dispatcher, late_too=True)
             before = hub_state(world)
+            stock_before = reconcile_stock(world)
             sent_by_webhooks = len(world.sandbox.requests())
             reconcile_started = time.perf_counter()
             fired = _fire_schedules(hub)
@@ -277,6 +349,7 @@ async def webhooks_under_faults(data_dir: Path, orders: int) -> tuple[ScenarioRe
             - len({(record.store_hash, record.hash) for record in dispatcher.deliveries if record.ok}),
             routing=reconcile_routing(world),
             shipments=reconcile_shipments(world),
+            stock=reconcile_stock(world),
         )
         figures = Figures(
             orders=len(world.orders),
@@ -292,6 +365,8 @@ async def webhooks_under_faults(data_dir: Path, orders: int) -> tuple[ScenarioRe
             "before_reconcile": asdict(before),
             "after_reconcile": asdict(after),
             "vendor_shipments_made": shipped,
+            "stock_levels_set": stock_sets,
+            "stock_before_reconcile": asdict(stock_before),
             "jobs_from_webhooks": jobs_ran,
             "schedules_fired": fired,
             "reconcile_jobs": reconcile_jobs,
