@@ -3,9 +3,11 @@
 - ``WebhookSecrets``: the value of the custom header bchub puts on its hooks. It is
   ``BCHUB_WEBHOOK_SECRET`` when set, otherwise derived from the hub's secret key (so embedded
   mode needs no setup); during a key rotation both the old and new derived values are accepted.
-- ``WebhookIntake``: stores each event (a repeated ``hash`` is dropped), finds the store's
-  connections, and turns the event into jobs by the topic table ``EVENT_ROUTES``; ``replay``
-  runs a stored event through the table again.
+- ``WebhookIntake``: stores each event (a repeated ``hash`` is dropped, unless the first copy
+  was stored but never routed: then it is routed now), finds the store's connections, and turns
+  the event into jobs by the topic table ``EVENT_ROUTES``; ``replay`` runs a stored event through
+  the table again. Webhooks are hints: the schedules (``get_orders``, ``sync_shipments``,
+  ``sync_inventory``) and the nightly ``reconcile_orders`` catch what a lost callback missed.
 - ``keep_webhooks``: an operation that keeps a connection's subscriptions in place: creates the
   missing ones, re-activates hooks BigCommerce deactivated, refreshes the secret header, and
   removes bchub's hooks for scopes no longer wanted (``remove=true`` removes them all).
