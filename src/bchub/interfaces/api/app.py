@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from typing import Any
 
@@ -19,6 +20,7 @@ from bchub.errors import (
     HubError,
     InputError,
     NotFoundError,
+    RetryableError,
 )
 from bchub.interfaces.api import bigcommerce_app, catalog, connections, jobs, listings, orders, tokens, users
 from bchub.interfaces.console import install_console
@@ -30,6 +32,7 @@ _STATUS: tuple[tuple[type[HubError], int], ...] = (
     (ConflictError, 409),
     (AuthorizationError, 401),
     (ConfigurationError, 500),
+    (RetryableError, 503),  # e.g. the store's rate limit: the same call later may work
 )
 
 
@@ -38,8 +41,15 @@ def _status_of(error: HubError) -> int:
 
 
 async def _hub_error(request: Request, error: Exception) -> JSONResponse:
+    """``{"detail": message}``, plus ``next_step`` (the command that helps) when the error has one."""
     assert isinstance(error, HubError)
-    return JSONResponse({"detail": error.message}, status_code=_status_of(error))
+    body: dict[str, Any] = {"detail": error.message}
+    if error.next_step:
+        body["next_step"] = error.next_step
+    headers = None
+    if isinstance(error, RetryableError):
+        headers = {"Retry-After": str(max(1, math.ceil(error.delay)))}
+    return JSONResponse(body, status_code=_status_of(error), headers=headers)
 
 
 async def _bigcommerce_error(request: Request, error: Exception) -> JSONResponse:

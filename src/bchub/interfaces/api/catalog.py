@@ -18,8 +18,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bchub.domain.catalog import DEFAULT_LOOKBACK, ImportMode, ImportOptions, MasterSkuSource, MatchStatus, Overwrite
-from bchub.errors import InputError
 from bchub.interfaces.api.auth import hub_of, require_api_token
+from bchub.interfaces.api.bodies import read_text
 from bchub.interfaces.catalog_views import csv_report_view, detail_view, item_view, match_view, remote_view, run_view
 from bchub.storage.runs import RunRepository
 
@@ -108,13 +108,7 @@ def list_matches(
 @router.post("/catalog/import-csv")
 async def import_csv(request: Request, dry_run: bool = False) -> dict[str, Any]:
     """The request body is the CSV text (``Content-Type: text/csv``)."""
-    raw = await request.body()
-    if len(raw) > MAX_CSV_BYTES:
-        raise InputError(f"the CSV body is over {MAX_CSV_BYTES // 1_000_000} MB; split it")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("the CSV body is not UTF-8 text") from None
+    text = await read_text(request, limit=MAX_CSV_BYTES, what="the CSV body")
     return csv_report_view(hub_of(request).catalog.import_csv(text, dry_run=dry_run))
 
 

@@ -14,6 +14,7 @@ from bchub.interfaces.views import connection_view, report_view
 from bchub.sync.connections import ConnectionChanges, CredentialInput, NewConnection
 
 CREDENTIALS_FILE_MAX = 64 * 1024  # BigCommerce's file is six short lines; anything bigger is not it
+UPLOAD_MAX = 1_000_000  # the whole multipart body: refused (413) before it is parsed onto disk
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"], dependencies=[Depends(require_api_token)])
 
@@ -60,7 +61,7 @@ def _file_text(upload: UploadFile) -> str:
     return text
 
 
-@router.post("/upload", response_model=ConnectionOut, status_code=201)
+@router.post("/upload", response_model=ConnectionOut, status_code=201, max_body_size=UPLOAD_MAX)
 def upload_connection(
     request: Request,
     credentials_file: Annotated[

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from bchub.app import Hub
 from bchub.domain.orders import RouteState, ShipmentDetails
 from bchub.domain.runs import Run
-from bchub.errors import InputError
 from bchub.interfaces.api.auth import hub_of, require_api_token
+from bchub.interfaces.api.bodies import read_text
 from bchub.interfaces.order_views import (
     detail_view,
     explanation_view,
@@ -193,13 +193,7 @@ async def add_shipment(connection_id: int, body: ShipmentBody, request: Request)
 @router.post("/connections/{connection_id}/shipments/import-csv")
 async def import_csv(connection_id: int, request: Request) -> dict[str, Any]:
     """The request body is the CSV text (``Content-Type: text/csv``)."""
-    raw = await request.body()
-    if len(raw) > MAX_CSV_BYTES:
-        raise InputError(f"the CSV body is over {MAX_CSV_BYTES // 1_000_000} MB; split it")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("the CSV body must be UTF-8 text") from None
+    text = await read_text(request, limit=MAX_CSV_BYTES, what="the CSV body")
     hub = hub_of(request)
     run, report = await hub.orders.import_csv(connection_id, text, name="request body")
     return {"run": _run(hub, run), "report": report_view(report)}
