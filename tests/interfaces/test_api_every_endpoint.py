@@ -534,3 +534,17 @@ async def test_every_endpoint_has_a_happy_call(api: httpx.AsyncClient, world: Wo
             await function(context)
         except AssertionError as error:
             raise AssertionError(f"{method} {path}: {error}") from error
+
+
+async def test_every_endpoint_is_documented_with_bearer_auth(world: World) -> None:
+    app = create_api(world.hub)
+    paths = app.openapi()["paths"]
+    documented = {(method.upper(), path) for path, operations in paths.items() for method in operations}
+    routes = {(method, re.sub(r":\w+\}", "}", path)) for method, path in api_routes(app)}
+    assert routes <= documented, "an /api/v1 route is hidden from the OpenAPI page"
+    unsecured = [
+        f"{method} {path}"
+        for method, path in sorted(routes)
+        if {"HTTPBearer": []} not in paths[path][method.lower()].get("security", [])
+    ]
+    assert unsecured == []
