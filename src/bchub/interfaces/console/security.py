@@ -3,7 +3,8 @@
 Every POST (a form or an htmx request) must carry the session's CSRF token, as the ``csrf_token``
 form field or the ``X-CSRF-Token`` header (the layout sets it on every htmx request); anything
 else is refused with 403 before the route runs. The token is replaced at login, so a token seen
-before login is useless after it.
+before login is useless after it. As a second line (OWASP's "verify the origin"), an unsafe request
+whose ``Origin`` (or, without one, ``Referer``) names another site is refused even with a valid token.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.datastructures import FormData
@@ -68,12 +70,37 @@ async def check_csrf(request: Request) -> None:
     """App-wide dependency: refuse any unsafe request without the session's CSRF token."""
     if request.method in SAFE_METHODS:
         return
+    if not _same_origin(request):
+        raise CsrfRejected()
     expected = session_of(request).get("csrf")
     given: Any = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):
         given = (await form_of(request)).get(CSRF_FIELD)
     if not isinstance(expected, str) or not isinstance(given, str) or not hmac.compare_digest(given, expected):
         raise CsrfRejected()
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _same_origin(request: Request) -> bool:
+    """True when the browser says the request comes from this site, or says nothing (non-browser clients).
+
+    This site is where the request arrived, or ``public_url`` when the hub sits behind a proxy that
+    rewrites the host. ``Origin: null`` (sandboxed frames, some redirects) is refused.
+    """
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return True
+    if source == "null":
+        return False
+    ours = {_origin(str(request.base_url))}
+    public_url = hub_of(request).settings.public_url
+    if public_url:
+        ours.add(_origin(public_url))
+    return _origin(source) in ours
 
 
 def start_session(request: Request, user_id: int, key: str) -> None:
