@@ -67,7 +67,7 @@ def test_connect_a_store_with_its_credentials_file_and_test_it(
 
     page.click("nav >> text=Dashboard")
     expect(page.locator(".stat.bad .value")).to_have_text("1")
-    shoot(page, "09-dashboard")
+    shoot(page, "dashboard")
 
 
 def test_settings_are_saved_and_a_connection_removed(page: Page, live_console: LiveConsole, tmp_path: Path) -> None:
