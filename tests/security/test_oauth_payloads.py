@@ -164,10 +164,6 @@ def _reason(page: str) -> str:
     return html.unescape(page.split("<p>", 1)[1].split("</p>", 1)[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="iss is not checked (like BigCommerce's official client); the DIGEST documents iss 'bc'",
-)
 async def test_a_payload_from_another_issuer_is_refused(
     app_hub: Hub, sandbox: Sandbox, store: Store, bchub_transport: httpx.ASGITransport, browser: httpx.AsyncClient
 ) -> None:
@@ -175,6 +171,24 @@ async def test_a_payload_from_another_issuer_is_refused(
     token = signed(claims(store, iss="someone-else"))
     response = await browser.get("/bigcommerce/load", params={"signed_payload_jwt": token})
     assert response.status_code == 401
+    assert _reason(response.text) == "the signed payload was not issued by BigCommerce (its iss is not 'bc')"
+
+
+async def test_a_payload_without_an_issuer_is_refused_and_the_sandbox_names_bc(
+    app_hub: Hub, sandbox: Sandbox, store: Store, bchub_transport: httpx.ASGITransport, browser: httpx.AsyncClient
+) -> None:
+    await install(sandbox, store, bchub_transport)
+    no_issuer = claims(store)
+    del no_issuer["iss"]
+    response = await browser.get("/bigcommerce/load", params={"signed_payload_jwt": signed(no_issuer)})
+    assert response.status_code == 401
+    assert _reason(response.text) == 'the signed payload is malformed: Token is missing the "iss" claim'
+    # the payload the sandbox signs for a /load names the issuer bchub requires, so its loads open
+    owner = {"id": 1, "email": "owner@example.com"}
+    genuine = oauth.signed_payload_jwt(CLIENT_ID, CLIENT_SECRET, store.hash, owner, owner)
+    assert jwt.decode(genuine, options={"verify_signature": False})["iss"] == "bc"
+    opened = await browser.get("/bigcommerce/load", params={"signed_payload_jwt": genuine})
+    assert opened.status_code == 200
 
 
 async def test_a_replayed_code_or_a_code_for_another_store_installs_nothing(

@@ -4,8 +4,9 @@
   (DIGEST §10) and returns the store's token and the scopes the merchant granted.
 - ``verify_signed_payload_jwt`` checks a ``/load``, ``/uninstall`` or ``/remove_user`` payload: an
   HS256/HS512 signature with the app's client secret, ``aud`` equal to the client id, and the
-  ``exp``/``nbf`` window (a little leeway for clock skew), as the official Python client does.
-  ``iss`` is not checked, like the official client; ``sub`` must name a store.
+  ``exp``/``nbf`` window (a little leeway for clock skew), as the official Python client does;
+  and, unlike that client, ``iss`` must be ``"bc"`` as the callbacks documentation states (a payload
+  signed with our secret by anyone else is refused). ``sub`` must name a store.
 
 Nothing here logs or raises with a token, a code or the client secret in it.
 """
@@ -26,6 +27,7 @@ from bchub.bigcommerce.errors import BigCommerceError
 DEFAULT_LOGIN_URL = "https://login.bigcommerce.com"
 ALGORITHMS = ["HS256", "HS512"]
 LEEWAY_S = 60
+ISSUER = "bc"  # the issuer every BigCommerce signed payload names (DIGEST §10)
 _CONTEXT = re.compile(r"^stores/([a-z0-9]+)$")
 
 
@@ -171,7 +173,8 @@ def verify_signed_payload_jwt(
             algorithms=ALGORITHMS,
             audience=client_id,
             leeway=leeway,
-            options={"require": ["aud", "exp", "iat", "sub"], "verify_iss": False},
+            issuer=ISSUER,
+            options={"require": ["aud", "exp", "iat", "iss", "sub"]},
         )
     except jwt.ExpiredSignatureError:
         raise InvalidSignedPayload(
@@ -184,6 +187,10 @@ def verify_signed_payload_jwt(
     except jwt.InvalidAudienceError:
         raise InvalidSignedPayload(
             "the signed payload is for another app (its audience is not this app's client id)"
+        ) from None
+    except jwt.InvalidIssuerError:
+        raise InvalidSignedPayload(
+            f"the signed payload was not issued by BigCommerce (its iss is not {ISSUER!r})"
         ) from None
     except jwt.InvalidSignatureError:
         raise InvalidSignedPayload("the signed payload's signature does not match this app's client secret") from None
