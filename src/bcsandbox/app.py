@@ -28,6 +28,27 @@ STORE_VERSION = b"7.6.0"
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+class ScopeDenied(ApiError):
+    """BigCommerce's 403 for a token without the route's scope: it names no scope.
+
+    V3 as the orders.v3 and webhooks.v3 specs' 403 examples (a relative ``type``, empty
+    ``errors``); V2's body is undocumented, emulated as the DIGEST (§3) gives it.
+    """
+
+    V3_TITLE = "Unauthorized Access. You do not have permission to make this request."
+    V3_TYPE = "/api-docs/getting-started/api-status-codes"
+    V2_MESSAGE = "You don't have a required scope to access the endpoint"
+
+    def __init__(self) -> None:
+        super().__init__(403, self.V3_TITLE)
+
+    def v3_body(self) -> dict[str, Any]:
+        return {"status": 403, "title": self.V3_TITLE, "type": self.V3_TYPE, "errors": {}}
+
+    def v2_body(self) -> list[dict[str, Any]]:
+        return [{"status": 403, "message": self.V2_MESSAGE}]
+
+
 class DroppedConnection(Exception):
     """Raised to cut a connection without a complete response (an injected fault)."""
 
@@ -152,7 +173,7 @@ class SandboxApp:
             drop_after = decision.drop_after
             route, params = self.router.resolve(method, path)
             if not account.allows(route.scope, method):
-                raise ApiError(403, "Unauthorized Access. You do not have permission to make this request.")
+                raise ScopeDenied()
             body = await _read_body(receive) if method in ("POST", "PUT", "DELETE", "PATCH") else b""
             host = _header(scope, b"host") or "localhost"
             call = Call(

@@ -50,13 +50,16 @@ async def test_missing_scope_is_403_naming_no_scope(sandbox: Sandbox, store: Sto
         client.headers["X-Auth-Token"] = account.access_token
         denied = await client.get("/v2/store")
         assert denied.status_code == 403
-        assert denied.json() == [
-            {
-                "status": 403,
-                "message": "Unauthorized Access. You do not have permission to make this request.",
-            }
-        ]
+        assert denied.json() == [{"status": 403, "message": "You don't have a required scope to access the endpoint"}]
         assert "store_v2" not in denied.text
+        denied_v3 = await client.get("/v3/catalog/products")
+        assert denied_v3.status_code == 403
+        assert denied_v3.json() == {
+            "status": 403,
+            "title": "Unauthorized Access. You do not have permission to make this request.",
+            "type": "/api-docs/getting-started/api-status-codes",
+            "errors": {},
+        }
 
 
 async def test_read_only_scope_grants_get_only(sandbox: Sandbox, store: Store) -> None:
