@@ -85,3 +85,33 @@ async def test_csv_over_the_api_and_the_token_is_required(api: httpx.AsyncClient
     assert exported.text.splitlines()[1].startswith("A-1,Apron,,,4.5,")
     anonymous = await api.get("/api/v1/catalog/items", headers={"Authorization": ""})
     assert anonymous.status_code == 401
+
+
+async def test_items_filter_by_listing_state_store_and_vendor(api: httpx.AsyncClient) -> None:
+    ids = await _ids(api)
+    await api.post(f"/api/v1/connections/{ids[NORTH]}/import-listings", json={})
+    await api.post(f"/api/v1/connections/{ids[MERCHANT]}/import-listings", json={"paused": True})
+    everything = (await api.get("/api/v1/catalog/items", params={"limit": 1000})).json()
+
+    paused = (await api.get("/api/v1/catalog/items", params={"state": "paused", "store": MERCHANT})).json()
+    by_id = (await api.get("/api/v1/catalog/items", params={"state": "paused", "connection_id": ids[MERCHANT]})).json()
+    assert paused["total"] == by_id["total"] == 16 < everything["total"]
+    assert [row["sku"] for row in paused["items"]] == [row["sku"] for row in by_id["items"]]
+    # the vendor's listings are not paused, so its store has none in that state
+    in_vendor = (await api.get("/api/v1/catalog/items", params={"state": "paused", "store": ids[NORTH]})).json()
+    assert in_vendor["total"] == 0
+    hidden = (await api.get("/api/v1/catalog/items", params={"state": "hidden"})).json()
+    assert hidden == {"total": 0, "items": []}
+    # merchant listings no vendor listing supplies (16 listed, 6 matched)
+    unmatched = (await api.get("/api/v1/catalog/items", params={"state": "unmatched", "store": MERCHANT})).json()
+    assert unmatched["total"] == 10
+    supplied = (await api.get("/api/v1/catalog/items", params={"vendor": NORTH, "state": "paused"})).json()
+    # the six merchant listings matched to north's items are the paused ones north supplies
+    assert supplied["total"] == 6
+
+    wrong = await api.get("/api/v1/catalog/items", params={"state": "sleeping"})
+    assert wrong.status_code == 422
+    both = await api.get("/api/v1/catalog/items", params={"store": ids[NORTH], "connection_id": ids[MERCHANT]})
+    assert both.status_code == 422 and "give one of them" in both.json()["detail"]
+    unknown = await api.get("/api/v1/catalog/items", params={"store": "nowhere"})
+    assert unknown.status_code == 404

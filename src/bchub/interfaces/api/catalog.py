@@ -2,7 +2,7 @@
 
 - ``POST /connections/{id}/import-listings`` (options in the body) → the finished run
 - ``GET  /connections/{id}/remote-products`` (list or search a store's products, to pick)
-- ``GET  /catalog/items`` (search, connection, supplier, paging), ``GET /catalog/items/{sku}``
+- ``GET  /catalog/items`` (search, store, vendor, listing state, paging), ``GET /catalog/items/{sku}``
 - ``GET  /catalog/matches`` (merchant listings matched to vendor listings, conflicts, unmatched)
 - ``POST /catalog/import-csv`` (``text/csv`` body; ``?dry_run=true``), ``GET /catalog/export-csv``
 """
@@ -18,9 +18,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bchub.domain.catalog import DEFAULT_LOOKBACK, ImportMode, ImportOptions, MasterSkuSource, MatchStatus, Overwrite
+from bchub.errors import InputError
 from bchub.interfaces.api.auth import hub_of, require_api_token
 from bchub.interfaces.api.bodies import read_text
 from bchub.interfaces.catalog_views import csv_report_view, detail_view, item_view, match_view, remote_view, run_view
+from bchub.storage.catalog_repository import ListingState
 from bchub.storage.runs import RunRepository
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[Depends(require_api_token)])
@@ -78,17 +80,41 @@ async def remote_products(
     return remote_view(await hub_of(request).catalog.list_remote(connection_id, search=search, page=page, limit=limit))
 
 
+def _one_of(name: str, alias: str, first: str | int | None, second: str | int | None) -> str | int | None:
+    """``connection_id``/``store`` (and ``supplier_id``/``vendor``) name the same filter: take either, not two."""
+    if first is not None and second is not None and str(first) != str(second):
+        raise InputError(f"{name} and {alias} are the same filter; give one of them")
+    return first if first is not None else second
+
+
+def _reference(value: str | None) -> str | int | None:
+    """A connection given by id or by name (``store=3`` or ``store=shop``)."""
+    if value is None or not value.strip():
+        return None
+    return int(value) if value.strip().isdigit() else value.strip()
+
+
 @router.get("/catalog/items")
 def list_items(
     request: Request,
     search: str | None = None,
-    connection_id: int | None = None,
-    supplier_id: int | None = None,
+    connection_id: int | None = Query(None, description="Items listed in this store (connection id)."),
+    supplier_id: int | None = Query(None, description="Items supplied by this vendor (connection id)."),
+    store: str | None = Query(None, description="Like connection_id, by the connection's id or name."),
+    vendor: str | None = Query(None, description="Like supplier_id, by the connection's id or name."),
+    state: ListingState | None = Query(
+        None, description="Items with a live listing in this state (in the store when one is given, else in any)."
+    ),
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     found, total = hub_of(request).catalog.items(
-        search=search, connection=connection_id, supplier=supplier_id, limit=limit, offset=offset
+        search=search,
+        connection=_one_of("connection_id", "store", connection_id, _reference(store)),
+        supplier=_one_of("supplier_id", "vendor", supplier_id, _reference(vendor)),
+        state=state,
+        limit=limit,
+        offset=offset,
     )
     return {"total": total, "items": [item_view(item) for item in found]}
 

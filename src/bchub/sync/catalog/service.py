@@ -18,6 +18,7 @@ from bchub.domain.runs import Outcome, Run, Trigger
 from bchub.errors import InputError, NotFoundError
 from bchub.storage.catalog_repository import (
     CatalogRepository,
+    ListingState,
     MatchRow,
     accounting_columns,
     chunked,
@@ -165,17 +166,24 @@ class CatalogService:
         search: str | None = None,
         connection: str | int | None = None,
         supplier: str | int | None = None,
+        state: ListingState | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[Item], int]:
+        """A page of items and how many match: text, listed in a store, supplied by a vendor, and with a
+        listing in ``state`` (in that store when one is given, else in any), all filtered in SQL."""
         connection_id = self._connection(connection).id if connection is not None else None
         supplier_id = self._connection(supplier).id if supplier is not None else None
+        where: dict[str, Any] = {
+            "text": search,
+            "connection_id": connection_id,
+            "supplier_id": supplier_id,
+            "state": state,
+        }
         with self.deps.sessions() as session:
             repository = CatalogRepository(session)
-            found = repository.search_items(
-                text=search, connection_id=connection_id, supplier_id=supplier_id, limit=limit, offset=offset
-            )
-            total = repository.count_items(text=search, connection_id=connection_id, supplier_id=supplier_id)
+            found = repository.search_items(**where, limit=limit, offset=offset)
+            total = repository.count_items(**where)
         return found, total
 
     def item(self, sku: str) -> ItemDetail:
