@@ -13,16 +13,17 @@ from datetime import datetime
 from types import TracebackType
 
 import httpx
+from sqlalchemy.exc import DBAPIError
 
 from bchub.bigcommerce.client import BigCommerceClient
 from bchub.bigcommerce.ratelimit import LimiterBackend
 from bchub.bigcommerce.retry import RetryPolicy
 from bchub.domain.connections import Role
-from bchub.errors import ConfigurationError
+from bchub.errors import ConfigurationError, DatabaseUnavailable
 from bchub.jobs.setup import build_job_layer, limiter_backend_for
 from bchub.settings import Settings, load_settings
 from bchub.storage import migrate
-from bchub.storage.db import make_engine, session_factory
+from bchub.storage.db import database_unavailable, describe_unavailable, make_engine, session_factory
 from bchub.storage.repositories import utc_now
 from bchub.storage.secrets import KeySource, RotationResult, SecretBox, has_encrypted_secrets, rotate_key
 from bchub.sync.catalog.service import CatalogService
@@ -98,7 +99,7 @@ class Hub:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         if settings.auto_migrate:
-            migrate.upgrade(self.engine)
+            self._migrate()
         self.sessions = session_factory(self.engine)
         env_keys = settings.secret_key.get_secret_value() if settings.secret_key is not None else None
         self.keys = KeySource(settings.key_file, env_keys)
@@ -116,6 +117,15 @@ class Hub:
         )
         job_layer = build_job_layer(settings, self.sessions, self.connections, self.clients, self.secret_box)
         self.jobs, self.webhooks = job_layer.jobs, job_layer.webhooks
+
+    def _migrate(self) -> None:
+        try:
+            migrate.upgrade(self.engine)
+        except DBAPIError as error:
+            if not database_unavailable(error):
+                raise
+            self.engine.dispose()
+            raise DatabaseUnavailable(describe_unavailable(self.settings.database_url, error)) from None
 
     def secret_box(self) -> SecretBox:
         """The keys, loaded on first need (listing connections needs none)."""

@@ -35,6 +35,10 @@ class RetryableError(HubError):
         self.delay = delay
 
 
+class DatabaseUnavailable(RetryableError):
+    """The hub's own database cannot be reached (down, restarting, wrong address)."""
+
+
 class PermanentError(HubError):
     """Retrying cannot help until a person changes something."""
 

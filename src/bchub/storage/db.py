@@ -78,3 +78,17 @@ def database_unavailable(error: BaseException) -> bool:
         return False
     text = str(error.orig).lower()
     return not any(marker in text for marker in _STATEMENT_ERRORS)
+
+
+def describe_unavailable(url: str, error: BaseException) -> str:
+    """What a person reads when the database at ``url`` cannot be used: where (password hidden), why, what to check."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    lines = str(cause).strip().splitlines()
+    try:
+        where = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        where = "the configured database (its URL does not parse)"
+    return (
+        f"cannot use the database at {where}: {lines[0] if lines else type(cause).__name__}. "
+        "Check database_url (BCHUB_DATABASE_URL) and that the database server is running and reachable."
+    )

@@ -27,6 +27,7 @@ from bchub.errors import HubError, InputError
 from bchub.interfaces.cli.hints import error_next_step, run_next_step
 from bchub.settings import Settings, load_settings
 from bchub.storage import migrate
+from bchub.storage.db import database_unavailable, describe_unavailable
 from bchub.sync.progress import NoProgress, Progress
 
 EXIT_FAILED = 1  # an error, or a connection test that did not pass
@@ -82,11 +83,13 @@ def hub_session(ctx: typer.Context) -> Iterator[Hub]:
         yield hub
     except (HubError, BigCommerceError) as error:
         fail(state, str(error), error_next_step(error, hub, ctx.params))
-    except DBAPIError:
+    except DBAPIError as error:
         behind = _schema_behind(hub)
-        if behind is None:
+        if behind is not None:
+            fail(state, behind, "bchub migrate")
+        if hub is None or not database_unavailable(error):
             raise
-        fail(state, behind, "bchub migrate")
+        fail(state, describe_unavailable(hub.settings.database_url, error))
     finally:
         if hub is not None:
             hub.close()
