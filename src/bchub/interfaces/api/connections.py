@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from bchub.domain.connections import Role
-from bchub.errors import InputError
 from bchub.interfaces.api.auth import hub_of, require_api_token
 from bchub.interfaces.api.schemas import ConnectionCreate, ConnectionOut, ConnectionUpdate, TestOut
+from bchub.interfaces.uploads import credentials_file_text
 from bchub.interfaces.views import connection_view, report_view
 from bchub.sync.connections import ConnectionChanges, CredentialInput, NewConnection
 
-CREDENTIALS_FILE_MAX = 64 * 1024  # BigCommerce's file is six short lines; anything bigger is not it
 UPLOAD_MAX = 1_000_000  # the whole multipart body: refused (413) before it is parsed onto disk
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"], dependencies=[Depends(require_api_token)])
@@ -41,26 +40,6 @@ def create_connection(body: ConnectionCreate, request: Request) -> ConnectionOut
     return ConnectionOut.model_validate(connection_view(connection))
 
 
-def _file_text(upload: UploadFile) -> str:
-    """The uploaded credentials file as text, or an ``InputError`` saying what is wrong with it."""
-    label = repr(upload.filename or "credentials file")
-    data = upload.file.read(CREDENTIALS_FILE_MAX + 1)
-    if len(data) > CREDENTIALS_FILE_MAX:
-        raise InputError(
-            f"the credentials file {label} is over {CREDENTIALS_FILE_MAX // 1024} KB; "
-            "send the .txt file BigCommerce downloaded when the API account was created"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(
-            f"the credentials file {label} is not text; send the .txt file BigCommerce downloaded"
-        ) from None
-    if not text.strip():
-        raise InputError(f"the credentials file {label} is empty")
-    return text
-
-
 @router.post("/upload", response_model=ConnectionOut, status_code=201, max_body_size=UPLOAD_MAX)
 def upload_connection(
     request: Request,
@@ -73,7 +52,7 @@ def upload_connection(
 ) -> ConnectionOut:
     """Add a connection from an uploaded credentials file (``multipart/form-data``), as the console's Add form does."""
     credentials = CredentialInput(
-        credentials_file=_file_text(credentials_file), credentials_file_name=credentials_file.filename
+        credentials_file=credentials_file_text(credentials_file), credentials_file_name=credentials_file.filename
     )
     new = NewConnection(role=role, credentials=credentials, name=name or None, enabled=enabled)
     return ConnectionOut.model_validate(connection_view(hub_of(request).connections.add(new)))

@@ -13,9 +13,9 @@ from bchub.domain.connections import Role
 from bchub.domain.orders import INCOMPLETE, BusinessAddress, ImportAs, OrderSettings, settings_document
 from bchub.domain.scopes import enabled_operations
 from bchub.errors import InputError
+from bchub.interfaces.uploads import credentials_file_text
 from bchub.sync.connections import CredentialInput
 
-CREDENTIALS_FILE_MAX = 64 * 1024  # BigCommerce's file is six short lines; anything bigger is not it
 TEXT_FIELDS = ("store_hash", "api_path", "store_url", "client_id")
 SECRET_FIELDS = ("key", "access_token", "client_secret")
 
@@ -37,20 +37,7 @@ def _uploaded_file(form: FormData, name: str) -> tuple[str | None, str | None]:
     upload = form.get(name)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None, None
-    data = upload.file.read(CREDENTIALS_FILE_MAX + 1)
-    if len(data) > CREDENTIALS_FILE_MAX:
-        raise InputError(
-            f"the credentials file {upload.filename!r} is over {CREDENTIALS_FILE_MAX // 1024} KB; "
-            "choose the .txt file BigCommerce downloaded when the API account was created"
-        )
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(
-            f"the credentials file {upload.filename!r} is not text; choose the .txt file BigCommerce downloaded"
-        ) from None
-    if not content.strip():
-        raise InputError(f"the credentials file {upload.filename!r} is empty")
+    content = credentials_file_text(upload)
     return content, upload.filename
 
 
