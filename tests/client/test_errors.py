@@ -121,7 +121,13 @@ async def test_scope_missing_names_the_request(sandbox: Sandbox, store: Store) -
             await client.store.info()
     assert caught.value.status == 403
     assert (caught.value.method, caught.value.path) == ("GET", "/v2/store")
-    assert "permission" in caught.value.message
+    assert caught.value.message == "You don't have a required scope to access the endpoint"
+    assert str(caught.value.need) == "store_v2_information read-only"
+    assert str(caught.value) == (
+        "GET /v2/store -> 403: You don't have a required scope to access the endpoint; the API account lacks the "
+        "scope store_v2_information read-only (control panel: Settings › API accounts, Information & Settings: "
+        "read-only)"
+    )
 
 
 async def test_not_found_hook(client: BigCommerceClient) -> None:

@@ -9,16 +9,24 @@ their own (``default``, granted to every token; ``tests/sandbox/test_hooks_api.p
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
+from rich.console import Console
+from typer.testing import CliRunner
 
 from bchub.app import Hub
+from bchub.bigcommerce.errors import ScopeMissing, error_from_response
 from bchub.domain.connections import HealthStatus, Role
+from bchub.interfaces.cli.common import CliState
+from bchub.interfaces.cli.main import app as cli
 from bchub.jobs.model import JobStatus
+from bchub.settings import Settings
 from bchub.sync.connections import CredentialInput
 from bchub.sync.connections.service import ConnectionChanges
 from bcsandbox import Sandbox, Store
-from bcsandbox.testing import api_client
+from bcsandbox.testing import api_client, transport_for
 from tests.jobs.helpers import add_connection
 from tests.support import hub as hub_fixtures
 
@@ -42,6 +50,7 @@ TOKEN_FIX = (
     "(bchub connections edit <name> --credentials-file <file>)."
 )
 DENIED = "Unauthorized Access. You do not have permission to make this request."
+DENIED_V2 = "You don't have a required scope to access the endpoint"
 VENDOR_CATALOG = ("read the vendor's catalog and stock",)
 
 
@@ -112,16 +121,48 @@ async def test_without_the_information_scope_the_store_cannot_even_be_named(
 
 
 @pytest.mark.parametrize(
-    ("role", "missing", "operation", "request_line"),
+    ("role", "missing", "operation", "request_line", "denied", "advice"),
     [
-        (Role.MERCHANT, PRODUCTS, "import_listings", "GET /v3/catalog/products"),
-        (Role.MERCHANT, ORDERS, "get_orders", "GET /v2/orders"),
-        (Role.VENDOR, PRODUCTS, "import_listings", "GET /v3/catalog/products"),
-        (Role.VENDOR, INVENTORY, "sync_inventory", "GET /v3/inventory/items"),
+        (
+            Role.MERCHANT,
+            PRODUCTS,
+            "import_listings",
+            "GET /v3/catalog/products",
+            DENIED,
+            "the API account lacks the scope store_v2_products read-only "
+            "(control panel: Settings › API accounts, Products: read-only)",
+        ),
+        (
+            Role.MERCHANT,
+            ORDERS,
+            "get_orders",
+            "GET /v2/orders",
+            DENIED_V2,
+            "the API account lacks the scope store_v2_orders read-only "
+            "(control panel: Settings › API accounts, Orders: read-only)",
+        ),
+        (
+            Role.VENDOR,
+            PRODUCTS,
+            "import_listings",
+            "GET /v3/catalog/products",
+            DENIED,
+            "the API account lacks the scope store_v2_products read-only "
+            "(control panel: Settings › API accounts, Products: read-only)",
+        ),
+        (
+            Role.VENDOR,
+            INVENTORY,
+            "sync_inventory",
+            "GET /v3/inventory/items",
+            DENIED,
+            "the API account lacks the scope store_inventory read-only "
+            "(control panel: Settings › API accounts, Store Inventory: read-only)",
+        ),
     ],
 )
 async def test_an_operation_meeting_the_403_fails_pauses_the_connection_and_resumes_after_a_new_token(
-    hub: Hub, sandbox: Sandbox, role: Role, missing: str, operation: str, request_line: str
+    hub: Hub, sandbox: Sandbox, role: Role, missing: str, operation: str, request_line: str, denied: str, advice: str
 ) -> None:
     store = store_without(sandbox, "scp2", missing)
     add_connection(hub, store, role=role)
@@ -134,14 +175,15 @@ async def test_an_operation_meeting_the_403_fails_pauses_the_connection_and_resu
 
     failed = hub.jobs.get(job.id)
     assert failed.status is JobStatus.FAILED
-    assert failed.error == f"{request_line} -> 403: {DENIED}; the connection is paused until a connection test passes"
+    assert failed.error == (
+        f"{request_line} -> 403: {denied}; {advice}; the connection is paused until a connection test passes"
+    )
     (run,) = hub.jobs.runs(failed)
-    assert run.error == f"{request_line} -> 403: {DENIED}"
+    assert run.error == f"{request_line} -> 403: {denied}; {advice}"
     connection = hub.connections.get("shop")
     assert connection.health.status is HealthStatus.NEEDS_ATTENTION
     assert connection.health.reason == (
-        f"403 on {request_line}: the API account lacks a scope this operation needs; "
-        "fix it, then test the connection to resume its jobs"
+        f"403 on {request_line}: {advice}; fix it, then test the connection to resume its jobs"
     )
     assert hub.connections.is_paused(connection)
     before = len(sandbox.requests(store.hash))
@@ -169,18 +211,17 @@ ROUTES = [
 
 
 def assert_denied(response: httpx.Response) -> None:
-    """BigCommerce's 403: a V3 problem object with empty errors, or a V2 one-element list."""
+    """BigCommerce's 403: the specs' V3 problem object (empty errors), or the DIGEST's V2 one-element list."""
     assert response.status_code == 403
-    body = response.json()
     if response.request.url.path.split("/")[3] == "v3":
-        assert {key: body[key] for key in ("status", "title", "errors")} == {
+        assert response.json() == {
             "status": 403,
             "title": DENIED,
+            "type": "/api-docs/getting-started/api-status-codes",
             "errors": {},
         }
-        assert body["type"].endswith("/api-docs/getting-started/api-status-codes")
     else:
-        assert isinstance(body, list) and len(body) == 1 and body[0]["status"] == 403 and body[0]["message"]
+        assert response.json() == [{"status": 403, "message": DENIED_V2}]
 
 
 @pytest.mark.parametrize(("scope", "path", "write"), ROUTES, ids=[scope for scope, _, _ in ROUTES])
@@ -199,3 +240,102 @@ async def test_the_sandbox_answers_403_per_scope_as_bigcommerce_does(
             assert_denied(await api.post(path, json=write))  # and writes nothing
     # a denied request changes nothing and costs no more than an answered one: it is logged as a 403
     assert {entry.status for entry in sandbox.requests(without.hash)} == {403}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "advice"),
+    [
+        (
+            "GET",
+            "/v3/catalog/products/5/variants",
+            "store_v2_products read-only (control panel: Settings › API accounts, Products: read-only)",
+        ),
+        (
+            "PUT",
+            "/v3/catalog/products",
+            "store_v2_products modify (control panel: Settings › API accounts, Products: modify)",
+        ),
+        (
+            "POST",
+            "/v2/orders/7/shipments",
+            "store_v2_orders modify (control panel: Settings › API accounts, Orders: modify)",
+        ),
+        (
+            "GET",
+            "/v2/order_statuses",
+            "store_v2_orders read-only (control panel: Settings › API accounts, Orders: read-only)",
+        ),
+        (
+            "PUT",
+            "/v3/inventory/adjustments/absolute",
+            "store_inventory modify (control panel: Settings › API accounts, Store Inventory: modify)",
+        ),
+        (
+            "GET",
+            "/v3/inventory/locations/1/items",
+            "store_inventory read-only (control panel: Settings › API accounts, Store Inventory: read-only)",
+        ),
+        (
+            "GET",
+            "/v3/inventory/locations",
+            "store_locations read-only (control panel: Settings › API accounts, Store Locations: read-only)",
+        ),
+        (
+            "GET",
+            "/v2/store",
+            "store_v2_information read-only (control panel: Settings › API accounts, Information & Settings: read-only)",
+        ),
+        (
+            "HEAD",
+            "/v2/time?x=1",
+            "store_v2_information read-only (control panel: Settings › API accounts, Information & Settings: read-only)",
+        ),
+        (
+            "GET",
+            "/v3/orders/3/transactions",
+            "store_v2_transactions read-only (control panel: Settings › API accounts, store_v2_transactions: read-only)",
+        ),
+    ],
+)
+def test_a_403_names_the_scope_its_path_needs_and_where_to_grant_it(method: str, path: str, advice: str) -> None:
+    error = error_from_response(403, b"[]", content_type="application/json", headers={}, method=method, path=path)
+    assert isinstance(error, ScopeMissing)
+    assert error.advice == f"the API account lacks the scope {advice}"
+    assert str(error) == f"{method} {path} -> 403: Forbidden; the API account lacks the scope {advice}"
+
+
+@pytest.mark.parametrize(
+    ("path", "advice"),
+    [
+        (
+            "/v3/hooks/12",
+            "webhooks need no scope beyond default; the store owner may have changed, or a platform limit is reached",
+        ),
+        ("/v3/customers", "the API account lacks a scope this operation needs"),
+        ("/v3/catalogue", "the API account lacks a scope this operation needs"),
+    ],
+)
+def test_a_403_outside_the_scope_table_says_so_without_guessing(path: str, advice: str) -> None:
+    error = error_from_response(403, b"", content_type=None, headers={}, method="GET", path=path)
+    assert isinstance(error, ScopeMissing) and error.need is None
+    assert error.advice == advice
+
+
+async def test_a_jobs_403_names_the_scope_on_the_cli(hub: Hub, hub_settings: Settings, sandbox: Sandbox) -> None:
+    store = store_without(sandbox, "scp3", ORDERS)
+    add_connection(hub, store, role=Role.MERCHANT)
+    await hub.orders.change_settings("shop", {"import_statuses": "11"}, check_statuses=False)
+    job = hub.jobs.run("get_orders", "shop").job
+    await hub.jobs.runner("w1").run(job.id)
+
+    state = CliState(
+        open_hub=lambda: Hub(hub_settings, transport=transport_for(sandbox)),
+        out=Console(width=400, highlight=False, soft_wrap=True),
+        err=Console(width=400, stderr=True, highlight=False, soft_wrap=True),
+    )
+    shown = CliRunner().invoke(cli, ["connections", "show", "shop", "--json"], obj=state)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["health"]["reason"] == (
+        "403 on GET /v2/orders: the API account lacks the scope store_v2_orders read-only (control panel: "
+        "Settings › API accounts, Orders: read-only); fix it, then test the connection to resume its jobs"
+    )

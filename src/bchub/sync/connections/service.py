@@ -271,7 +271,7 @@ class ConnectionService:
         if isinstance(error, AuthFailed):
             reason = f"401 on {error.method} {error.path}: the access token is wrong or revoked"
         elif isinstance(error, ScopeMissing):
-            reason = f"403 on {error.method} {error.path}: the API account lacks a scope this operation needs"
+            reason = f"403 on {error.method} {error.path}: {error.advice}"
         else:
             return None
         return self.mark_needs_attention(connection, f"{reason}; fix it, then test the connection to resume its jobs")
