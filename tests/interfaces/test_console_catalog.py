@@ -13,6 +13,7 @@ from bchub.app import Hub
 from bchub.domain.catalog import Attribute
 from bchub.domain.connections import Role
 from bchub.jobs.model import JobStatus
+from bchub.storage.catalog_repository import CatalogRepository
 from bcsandbox import Sandbox, Store
 from bcsandbox.testing import transport_for
 from tests.browser.support import cheap_passwords, csrf_of, logged_in
@@ -269,3 +270,27 @@ async def test_imports_take_the_import_options(shop: Shop) -> None:
             f"/console/catalog/import/{shop.vendor}", data={"csrf_token": token, "mode": "replace_all"}
         )
         assert wrong.status_code == 422 and "no import mode &#39;replace_all&#39;" in wrong.text
+
+
+async def test_pause_and_delist_dry_runs_come_from_the_sync_layer(shop: Shop) -> None:
+    async with logged_in(shop.hub) as client:
+        await _publish(client, shop, "CUP", "MUG")
+        page = await client.get("/console/catalog")
+        form = {"csrf_token": csrf_of(page.text), "target": str(shop.merchant), "scope": "ticked"}
+        pause = await client.post(
+            "/console/catalog/dry-run", data={**form, "action": "pause", "sku": "MUG"}, headers=HTMX
+        )
+        assert "Dry run: pause in shop" in pause.text and ">paused<" in pause.text and ">MUG<" in pause.text
+        assert ">CUP<" not in pause.text
+        unhide = await client.post(
+            "/console/catalog/dry-run", data={**form, "action": "unhide", "sku": "CUP"}, headers=HTMX
+        )
+        assert "not hidden: only hidden listings can be unhidden" in unhide.text and ">skip<" in unhide.text
+        delist = await client.post(
+            "/console/catalog/dry-run", data={**form, "action": "delist", "sku": ["CUP", "PEN"]}, headers=HTMX
+        )
+        assert ">delisted<" in delist.text and "not listed in this store" in delist.text
+    assert [entry.method for entry in writes(shop.sandbox, shop.store)] == ["POST", "POST"]  # the publishes only
+    with shop.hub.sessions() as session:
+        rows = CatalogRepository(session).listing_rows_by_item(shop.merchant, range(1, 10))
+    assert not any(row.paused or row.delisted for row in rows.values())

@@ -65,3 +65,40 @@ async def test_stock_rule_and_inventory_of_a_vendor(api: httpx.AsyncClient, api_
     assert read.status_code == 200 and read.json()["inventory"]["status"] == "succeeded"
     refused = await api.post(f"/api/v1/connections/{vendor}/listings/delist", json={"all": True})
     assert refused.status_code >= 400 and "vendor" in refused.text
+
+
+async def test_every_listing_action_has_a_dry_run_that_sends_and_saves_nothing(
+    api: httpx.AsyncClient, api_hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    shop = connect(api_hub, store)
+    add_items(api_hub, [item("CUP", name="Cup"), item("LID", name="Lid")])
+    base = f"/api/v1/connections/{shop}"
+    await api.post(f"{base}/listings/publish", json={"skus": ["CUP"]})
+    sandbox.clear_requests()
+    hide = await api.post(f"{base}/listings/hide", json={"skus": ["CUP", "LID"], "dry_run": True})
+    assert hide.status_code == 200, hide.text
+    assert hide.json() == {
+        "dry_run": True,
+        "changes": [
+            {"sku": "LID", "action": "skip", "changes": {}, "reason": "not listed in this store"},
+            {"sku": "CUP", "action": "hide", "changes": {"hidden": {"before": False, "after": True}}},
+        ],
+    }
+    delist = (await api.post(f"{base}/listings/delist", json={"all": True, "dry_run": True})).json()
+    assert [c for c in delist["changes"] if c["action"] == "delist"] == [
+        {"sku": "CUP", "action": "delist", "changes": {"delisted": {"before": False, "after": True}}}
+    ]
+    unhide = (await api.post(f"{base}/listings/unhide", json={"skus": ["CUP"], "dry_run": True})).json()
+    assert unhide["changes"][0]["action"] == "skip" and "only hidden listings" in unhide["changes"][0]["reason"]
+    pause = (await api.post(f"{base}/listings/pause", json={"search": "cu", "dry_run": True})).json()
+    assert pause["changes"] == [
+        {"sku": "CUP", "action": "pause", "changes": {"paused": {"before": False, "after": True}}}
+    ]
+    unpause = (await api.post(f"{base}/listings/unpause", json={"skus": ["CUP"], "dry_run": True})).json()
+    assert unpause == {"dry_run": True, "changes": []}
+    assert sandbox.requests(store.hash) == [] and product(store, "CUP")["availability"] == "available"
+    # nothing was saved: the real pause still has its listing to change
+    assert (await api.post(f"{base}/listings/pause", json={"skus": ["CUP"]})).json() == {"paused": 1}
+    vendor = connect(api_hub, vendor_store(sandbox), Role.VENDOR, name="acme")
+    refused = await api.post(f"/api/v1/connections/{vendor}/listings/hide", json={"all": True, "dry_run": True})
+    assert refused.status_code in (400, 409, 422) and "never writes to a vendor" in refused.text

@@ -61,3 +61,27 @@ def test_stock_rule_and_vendor_guard(bchub: Callable[..., Result], hub: Hub, san
     assert json.loads(shown.stdout) == {"buffer": 2, "cap": 50, "zero_when_discontinued": True}
     refused = bchub("catalog", "publish", "acme", "--skus", "BOLT")
     assert refused.exit_code == 1 and "never writes to a vendor" in refused.output
+
+
+def test_visibility_and_pause_dry_runs_print_the_flags_and_send_nothing(
+    bchub: Callable[..., Result], hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    connect(hub, store)
+    add_items(hub, [item("PEN", name="Pen"), item("INK", name="Ink")])
+    assert bchub("catalog", "publish", "shop", "--skus", "PEN").exit_code == 0
+    sandbox.clear_requests()
+    hide = bchub("catalog", "hide", "shop", "--skus", "PEN,INK", "--dry-run")
+    assert hide.exit_code == 0, hide.output
+    assert "dry run: 1 would change" in hide.stdout and "hidden: False → True" in hide.stdout
+    assert "INK: skip — not listed in this store" in hide.stdout
+    delist = bchub("catalog", "delist", "shop", "--all", "--dry-run", "--json")
+    assert json.loads(delist.stdout)["changes"][-1] == {
+        "sku": "PEN",
+        "action": "delist",
+        "changes": {"delisted": {"before": False, "after": True}},
+    }
+    pause = bchub("catalog", "pause", "shop", "--skus", "PEN", "--dry-run")
+    assert pause.exit_code == 0 and "paused: False → True" in pause.stdout
+    assert "nothing would change" in bchub("catalog", "unpause", "shop", "--skus", "PEN", "--dry-run").stdout
+    assert sandbox.requests(store.hash) == [] and product(store, "PEN")["availability"] == "available"
+    assert "paused 1 listings" in bchub("catalog", "pause", "shop", "--skus", "PEN").stdout

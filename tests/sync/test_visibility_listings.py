@@ -5,14 +5,27 @@ from __future__ import annotations
 import pytest
 
 from bchub.app import Hub
+from bchub.domain.connections import Role
 from bchub.domain.runs import Outcome, RunStatus
+from bchub.errors import InputError
 from bchub.storage.catalog_repository import CatalogRepository
 from bchub.storage.runs import RunRepository
 from bchub.sync.catalog.publish import Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
-from bchub.sync.catalog.visibility import change_visibility
+from bchub.sync.catalog.visibility import change_visibility, describe_visibility
+from bchub.sync.catalog.writes import VendorWriteRefused
 from bcsandbox import Sandbox, Store
-from tests.sync.publishing_helpers import add_items, connect, deps, item, options_of, product, set_stock, writes
+from tests.sync.publishing_helpers import (
+    add_items,
+    connect,
+    deps,
+    item,
+    options_of,
+    product,
+    set_stock,
+    vendor_store,
+    writes,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -92,3 +105,53 @@ async def test_sync_with_relist_brings_delisted_listings_back(hub: Hub, sandbox:
     with hub.sessions() as session:
         listing = CatalogRepository(session).listing(shop, ids["HAT"])
     assert listing is not None and not listing.delisted
+
+
+async def test_the_dry_run_of_each_action_shows_what_the_action_does_and_sends_nothing(
+    hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    shop, _ = await _published(hub, store)
+    add_items(hub, [item("SCARF")])  # in the hub, never published
+    sandbox.clear_requests()
+    hide = describe_visibility(deps(hub), shop, Selection(skus=("GLOVE-S", "SCARF")), "hide")
+    sibling = "another variant of the same product: the store acts on whole products"
+    assert hide == [
+        {"sku": "SCARF", "action": "skip", "changes": {}, "reason": "not listed in this store"},
+        {"sku": "GLOVE-L", "action": "hide", "changes": {"hidden": (False, True)}, "reason": sibling},
+        {"sku": "GLOVE-S", "action": "hide", "changes": {"hidden": (False, True)}},
+    ]
+    unhide = describe_visibility(deps(hub), shop, Selection(skus=("HAT",)), "unhide")
+    assert unhide == [
+        {"sku": "HAT", "action": "skip", "changes": {}, "reason": "not hidden: only hidden listings can be unhidden"}
+    ]
+    pause = describe_visibility(deps(hub), shop, Selection(skus=("GLOVE-S", "HAT")), "pause")
+    assert [(c["sku"], c["changes"]) for c in pause] == [
+        ("GLOVE-S", {"paused": (False, True)}),
+        ("HAT", {"paused": (False, True)}),
+    ]
+    assert describe_visibility(deps(hub), shop, Selection(skus=("HAT",)), "unpause") == []
+    assert sandbox.requests(store.hash) == []
+
+    # the dry run agrees with what the action then does
+    hidden = await change_visibility(deps(hub), shop, Selection(skus=("GLOVE-S",)), "hide")
+    assert hidden.status is RunStatus.SUCCEEDED
+    again = describe_visibility(deps(hub), shop, Selection(skus=("GLOVE-S",)), "hide")
+    assert again == [{"sku": "GLOVE-L", "action": "skip", "changes": {}, "reason": "already hidden"}]
+    delist = describe_visibility(deps(hub), shop, Selection(everything=True), "delist")
+    assert sorted((c["sku"], c["changes"]["delisted"]) for c in delist if c["action"] == "delist") == [
+        ("GLOVE-L", (False, True)),
+        ("GLOVE-S", (False, True)),
+        ("HAT", (False, True)),
+    ]
+    await change_visibility(deps(hub), shop, Selection(skus=("HAT",)), "delist")
+    after = describe_visibility(deps(hub), shop, Selection(skus=("HAT",)), "hide")
+    assert after == [{"sku": "HAT", "action": "skip", "changes": {}, "reason": "delisted: publish it again first"}]
+
+
+async def test_the_dry_run_refuses_a_vendor_and_an_unknown_action(hub: Hub, sandbox: Sandbox, store: Store) -> None:
+    shop, _ = await _published(hub, store)
+    vendor = connect(hub, vendor_store(sandbox), Role.VENDOR, name="acme")
+    with pytest.raises(VendorWriteRefused):
+        describe_visibility(deps(hub), vendor, Selection(skus=("HAT",)), "hide")
+    with pytest.raises(InputError, match="unknown listing action 'archive'"):
+        describe_visibility(deps(hub), shop, Selection(skus=("HAT",)), "archive")

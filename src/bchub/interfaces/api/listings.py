@@ -2,7 +2,8 @@
 
 - ``POST /connections/{id}/listings/publish`` (selection, options, ``dry_run``)
 - ``POST /connections/{id}/listings/sync`` (``skus``, ``dry_run``, ``relist``: publish delisted ones again)
-- ``POST /connections/{id}/listings/hide``, ``/unhide``, ``/delist``, ``/pause``, ``/unpause`` (selection)
+- ``POST /connections/{id}/listings/hide``, ``/unhide``, ``/delist``, ``/pause``, ``/unpause`` (selection,
+  ``dry_run``: per listing, the flag before and after, or why it would be skipped)
 - ``POST /connections/{id}/inventory/sync`` (a vendor; ``push``)
 - ``GET|PUT /connections/{id}/stock-rule`` (a vendor's buffer, cap, zero when discontinued)
 
@@ -26,7 +27,7 @@ from bchub.storage.runs import RunRepository
 from bchub.sync.catalog.inventory import set_vendor_rule, sync_inventory, vendor_rule
 from bchub.sync.catalog.publish import Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
-from bchub.sync.catalog.visibility import change_visibility, set_paused
+from bchub.sync.catalog.visibility import change_visibility, describe_visibility, set_paused
 from bchub.sync.catalog.writes import PublishDeps
 
 router = APIRouter(prefix="/api/v1", tags=["listings"], dependencies=[Depends(require_api_token)])
@@ -41,6 +42,10 @@ class SelectionBody(BaseModel):
 
     def selection(self) -> Selection:
         return Selection(tuple(self.skus), self.search, self.supplier_id, self.all)
+
+
+class VisibilityBody(SelectionBody):
+    dry_run: bool = False
 
 
 class PublishBody(SelectionBody):
@@ -111,34 +116,45 @@ async def sync(connection_id: int, body: SyncBody, request: Request) -> dict[str
     return _answer(hub, run, changes)
 
 
-async def _visibility(connection_id: int, body: SelectionBody, request: Request, action: str) -> dict[str, Any]:
+async def _visibility(connection_id: int, body: VisibilityBody, request: Request, action: str) -> dict[str, Any]:
     hub = hub_of(request)
+    if body.dry_run:
+        return _answer(hub, None, describe_visibility(_deps(hub), connection_id, body.selection(), action))
     return _answer(hub, await change_visibility(_deps(hub), connection_id, body.selection(), action), [])
 
 
+def _pausing(connection_id: int, body: VisibilityBody, request: Request, paused: bool) -> dict[str, Any]:
+    hub = hub_of(request)
+    if body.dry_run:
+        action = "pause" if paused else "unpause"
+        return _answer(hub, None, describe_visibility(_deps(hub), connection_id, body.selection(), action))
+    changed = set_paused(_deps(hub), connection_id, body.selection(), paused)
+    return {"paused" if paused else "unpaused": changed}
+
+
 @router.post("/connections/{connection_id}/listings/hide")
-async def hide(connection_id: int, body: SelectionBody, request: Request) -> dict[str, Any]:
+async def hide(connection_id: int, body: VisibilityBody, request: Request) -> dict[str, Any]:
     return await _visibility(connection_id, body, request, "hide")
 
 
 @router.post("/connections/{connection_id}/listings/unhide")
-async def unhide(connection_id: int, body: SelectionBody, request: Request) -> dict[str, Any]:
+async def unhide(connection_id: int, body: VisibilityBody, request: Request) -> dict[str, Any]:
     return await _visibility(connection_id, body, request, "unhide")
 
 
 @router.post("/connections/{connection_id}/listings/delist")
-async def delist(connection_id: int, body: SelectionBody, request: Request) -> dict[str, Any]:
+async def delist(connection_id: int, body: VisibilityBody, request: Request) -> dict[str, Any]:
     return await _visibility(connection_id, body, request, "delist")
 
 
 @router.post("/connections/{connection_id}/listings/pause")
-def pause(connection_id: int, body: SelectionBody, request: Request) -> dict[str, int]:
-    return {"paused": set_paused(_deps(hub_of(request)), connection_id, body.selection(), True)}
+def pause(connection_id: int, body: VisibilityBody, request: Request) -> dict[str, Any]:
+    return _pausing(connection_id, body, request, True)
 
 
 @router.post("/connections/{connection_id}/listings/unpause")
-def unpause(connection_id: int, body: SelectionBody, request: Request) -> dict[str, int]:
-    return {"unpaused": set_paused(_deps(hub_of(request)), connection_id, body.selection(), False)}
+def unpause(connection_id: int, body: VisibilityBody, request: Request) -> dict[str, Any]:
+    return _pausing(connection_id, body, request, False)
 
 
 @router.post("/connections/{connection_id}/inventory/sync")

@@ -36,7 +36,7 @@ from bchub.storage.runs import RunRepository
 from bchub.sync.catalog.inventory import set_vendor_rule, sync_inventory, vendor_rule
 from bchub.sync.catalog.publish import Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
-from bchub.sync.catalog.visibility import change_visibility, set_paused
+from bchub.sync.catalog.visibility import change_visibility, describe_visibility, set_paused
 from bchub.sync.catalog.writes import PublishDeps
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
@@ -97,7 +97,8 @@ def _print_changes(console: Console, changes: list[dict[str, Any]]) -> None:
     if not changes:
         console.print("dry run: nothing would change", markup=False)
         return
-    console.print(f"dry run: {len(changes)} would change; nothing was sent", markup=False)
+    changing = sum(1 for change in changes if change.get("action") != "skip")
+    console.print(f"dry run: {changing} would change; nothing was sent", markup=False)
     for change in changes:
         action = change.get("action", "update")
         console.print(f"{change['sku']}: {action}" + (f" — {change['reason']}" if change.get("reason") else ""),
@@ -196,10 +197,14 @@ def _visibility(action: str) -> Callable[..., None]:
         search: Search = None,
         supplier: Supplier = None,
         everything: Everything = False,
+        dry_run: DryRun = False,
         as_json: Json = False,
     ) -> None:
         with hub_session(ctx) as hub:
             selection = _selection(hub, skus, search, supplier, everything)
+            if dry_run:
+                _finish(ctx, hub, None, describe_visibility(deps_of(hub), reference, selection, action), as_json)
+                return
             with activity(ctx, as_json, f"{action}: {reference}"):
                 run = asyncio.run(change_visibility(deps_of(hub), reference, selection, action))
             _finish(ctx, hub, run, [], as_json)
@@ -220,10 +225,16 @@ def _pausing(paused: bool) -> Callable[..., None]:
         search: Search = None,
         supplier: Supplier = None,
         everything: Everything = False,
+        dry_run: DryRun = False,
         as_json: Json = False,
     ) -> None:
         with hub_session(ctx) as hub:
-            changed = set_paused(deps_of(hub), reference, _selection(hub, skus, search, supplier, everything), paused)
+            selection = _selection(hub, skus, search, supplier, everything)
+            if dry_run:
+                action = "pause" if paused else "unpause"
+                _finish(ctx, hub, None, describe_visibility(deps_of(hub), reference, selection, action), as_json)
+                return
+            changed = set_paused(deps_of(hub), reference, selection, paused)
             word = "paused" if paused else "unpaused"
             print_json({word: changed}) if as_json else state_of(ctx).out.print(f"{word} {changed} listings")
 

@@ -30,7 +30,7 @@ from bchub.storage.catalog_repository import CatalogRepository, ListingState
 from bchub.storage.catalog_tables import ListingRow
 from bchub.sync.catalog.publish import ALL_ITEMS, Selection, publish_listings
 from bchub.sync.catalog.sync_listings import sync_listings
-from bchub.sync.catalog.visibility import set_paused
+from bchub.sync.catalog.visibility import describe_visibility, set_paused
 from bchub.sync.catalog.writes import PublishDeps
 
 router = APIRouter(prefix="/catalog")
@@ -47,16 +47,6 @@ class Action(StrEnum):
     HIDE = "hide"
     UNHIDE = "unhide"
     DELIST = "delist"
-
-
-# the flag each visibility action sets on a listing, and to what
-FLAG_OF = {
-    Action.PAUSE: ("paused", True),
-    Action.UNPAUSE: ("paused", False),
-    Action.HIDE: ("hidden", True),
-    Action.UNHIDE: ("hidden", False),
-    Action.DELIST: ("delisted", True),
-}
 
 
 @dataclass(frozen=True)
@@ -292,23 +282,6 @@ def _item_ids(hub: Hub, selection: Selection) -> list[int]:
         return [item.id for item in selection.items(session)]
 
 
-def _flag_changes(hub: Hub, bulk: Bulk) -> list[dict[str, Any]]:
-    """What a visibility or pause action would change: the flag's before and after, per listed item."""
-    flag, wanted = FLAG_OF[bulk.action]
-    with hub.sessions() as session:
-        items = bulk.selection.items(session)
-        assert bulk.store.id is not None
-        rows = CatalogRepository(session).listing_rows_by_item(bulk.store.id, [item.id for item in items])
-    changes: list[dict[str, Any]] = []
-    for item in items:
-        row = rows.get(item.id)
-        if row is None or row.deleted_at is not None:
-            changes.append({"sku": item.sku, "action": "skip", "changes": {}, "reason": "not listed in this store"})
-        elif bool(getattr(row, flag)) != wanted:
-            changes.append({"sku": item.sku, "action": bulk.action.value, "changes": {flag: (not wanted, wanted)}})
-    return changes
-
-
 async def _dry_run(hub: Hub, bulk: Bulk) -> list[dict[str, Any]]:
     if bulk.action is Action.PUBLISH:
         options = replace(bulk.options, dry_run=True)
@@ -318,7 +291,7 @@ async def _dry_run(hub: Hub, bulk: Bulk) -> list[dict[str, Any]]:
         item_ids = None if bulk.selection.everything else _item_ids(hub, bulk.selection)
         _, changes = await sync_listings(_deps(hub), bulk.store, item_ids=item_ids, dry_run=True)
         return changes
-    return _flag_changes(hub, bulk)
+    return describe_visibility(_deps(hub), bulk.store, bulk.selection, bulk.action.value)
 
 
 SHOWN_VALUE = 60  # characters of a long custom field value the diff shows

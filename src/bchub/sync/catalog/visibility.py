@@ -5,11 +5,15 @@ BigCommerce hides a product as a whole: ``hide`` sets the parent product's avail
 to ``available`` and only for listings that are hidden. ``delist`` deletes the product (all its
 variants) from the store; the listing stays in the hub, marked delisted, and comes back when it
 is published again. Pausing is the hub's own flag: paused listings get no price or stock pushes.
+
+``describe_visibility`` is the dry run of all five actions: per listing, the flag before and
+after, worked out as the action itself would (a product-level action shows every variant of
+the product, selected or not; a listing not in the store, or delisted, is a skip with why).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bchub.domain.connections import Connection
 from bchub.domain.runs import ItemOutcome, Outcome, Run
+from bchub.errors import InputError
 from bchub.storage.catalog_repository import CatalogRepository, chunked
 from bchub.storage.catalog_tables import ListingRow
 from bchub.storage.publish_tables import PublishStateRow
@@ -27,6 +32,19 @@ from bchub.sync.catalog.writes import PublishDeps, StoreWrites, require_merchant
 from bchub.sync.runner import OperationRun
 
 KIND = "product"
+ACTIONS = ("hide", "unhide", "delist", "pause", "unpause")
+STORE_ACTIONS = frozenset({"hide", "unhide", "delist"})  # the ones that write to the store
+# the listing flag each action sets, and to what
+FLAG_OF: dict[str, tuple[str, bool]] = {
+    "hide": ("hidden", True),
+    "unhide": ("hidden", False),
+    "delist": ("delisted", True),
+    "pause": ("paused", True),
+    "unpause": ("paused", False),
+}
+NOT_LISTED = "not listed in this store"
+ALREADY_HIDDEN = "already hidden"
+NOT_HIDDEN = "not hidden: only hidden listings can be unhidden"
 
 
 @dataclass(frozen=True)
@@ -43,11 +61,13 @@ class ProductListings:
         return self.skus[0] if self.skus else f"product {self.product_id}"
 
 
-def selected_products(session: Session, connection_id: int, selection: Selection) -> list[ProductListings]:
-    """The store products behind the selected items' live listings; a product counts as hidden if any variant is."""
-    item_ids = [item.id for item in selection.items(session)]
-    rows = CatalogRepository(session).listing_rows_by_item(connection_id, item_ids)
-    product_ids = sorted({row.product_id for row in rows.values() if not row.delisted and row.deleted_at is None})
+def _live(row: ListingRow | None) -> bool:
+    return row is not None and not row.delisted and row.deleted_at is None
+
+
+def _product_rows(session: Session, connection_id: int, rows: Iterable[ListingRow]) -> dict[str, list[ListingRow]]:
+    """Every live listing of the store products behind ``rows`` (their variants, selected or not)."""
+    product_ids = sorted({row.product_id for row in rows if _live(row)})
     products: dict[str, list[ListingRow]] = {}
     for part in chunked(product_ids):
         query = select(ListingRow).where(
@@ -58,6 +78,14 @@ def selected_products(session: Session, connection_id: int, selection: Selection
         )
         for row in session.scalars(query):
             products.setdefault(row.product_id, []).append(row)
+    return products
+
+
+def selected_products(session: Session, connection_id: int, selection: Selection) -> list[ProductListings]:
+    """The store products behind the selected items' live listings; a product counts as hidden if any variant is."""
+    item_ids = [item.id for item in selection.items(session)]
+    rows = CatalogRepository(session).listing_rows_by_item(connection_id, item_ids)
+    products = _product_rows(session, connection_id, rows.values())
     return [
         ProductListings(
             int(product_id),
@@ -67,6 +95,71 @@ def selected_products(session: Session, connection_id: int, selection: Selection
         )
         for product_id, listed in sorted(products.items(), key=lambda pair: int(pair[0]))
     ]
+
+
+def plan_visibility(session: Session, connection_id: int, selection: Selection, action: str) -> list[dict[str, Any]]:
+    """What ``action`` would change, per listing: ``{sku, action, changes: {flag: (before, after)}}``, and
+    ``{sku, action: "skip", reason}`` for what it would leave; nothing is written."""
+    flag, wanted = _flag_of(action)
+    items = selection.items(session)
+    rows = CatalogRepository(session).listing_rows_by_item(connection_id, [item.id for item in items])
+    changes: list[dict[str, Any]] = []
+    for item in items:
+        row = rows.get(item.id)
+        if row is None or row.deleted_at is not None:
+            changes.append(_skip(item.sku, NOT_LISTED))
+        elif row.delisted and action in STORE_ACTIONS:
+            changes.append(_skip(item.sku, "delisted: publish it again first"))
+    if action not in STORE_ACTIONS:  # pause and unpause: the hub's flag on each selected listing
+        for item in items:
+            row = rows.get(item.id)
+            if row is not None and row.deleted_at is None and bool(row.paused) != wanted:
+                changes.append(_change(item.sku, action, flag, wanted))
+        return changes
+    selected = {item.sku for item in items}
+    products = _product_rows(session, connection_id, rows.values())
+    for _, listed in sorted(products.items(), key=lambda pair: int(pair[0])):
+        hidden = any(row.hidden for row in listed)  # as ``selected_products`` decides it
+        skus = sorted(row.sku or "" for row in listed)
+        if action == "hide" and hidden:
+            changes.append(_skip(skus[0], ALREADY_HIDDEN))
+        elif action == "unhide" and not hidden:
+            changes.append(_skip(skus[0], NOT_HIDDEN))
+        else:
+            for row in sorted(listed, key=lambda each: each.sku or ""):
+                if bool(getattr(row, flag)) != wanted:
+                    change = _change(row.sku or f"variant {row.variant_id}", action, flag, wanted)
+                    if (row.sku or "") not in selected:
+                        change["reason"] = "another variant of the same product: the store acts on whole products"
+                    changes.append(change)
+    return changes
+
+
+def _flag_of(action: str) -> tuple[str, bool]:
+    if action not in FLAG_OF:
+        raise InputError(f"unknown listing action {action!r}; choose from {', '.join(ACTIONS)}")
+    return FLAG_OF[action]
+
+
+def _skip(sku: str, reason: str) -> dict[str, Any]:
+    return {"sku": sku, "action": "skip", "changes": {}, "reason": reason}
+
+
+def _change(sku: str, action: str, flag: str, wanted: bool) -> dict[str, Any]:
+    return {"sku": sku, "action": action, "changes": {flag: (not wanted, wanted)}}
+
+
+def describe_visibility(
+    deps: PublishDeps, connection: Connection | str | int, selection: Selection, action: str
+) -> list[dict[str, Any]]:
+    """The dry run of ``hide``, ``unhide``, ``delist``, ``pause`` or ``unpause``: nothing is sent or saved."""
+    _flag_of(action)
+    current = deps.connections.get(connection) if not isinstance(connection, Connection) else connection
+    if action in STORE_ACTIONS:
+        require_merchant(current)
+    assert current.id is not None
+    with deps.sessions() as session:
+        return plan_visibility(session, current.id, selection, action)
 
 
 def _mark(session: Session, listing_ids: Sequence[int], **values: Any) -> None:
@@ -89,7 +182,7 @@ async def _availability(run: OperationRun, products: list[ProductListings], *, h
         for payload, error in result.failed:
             run.record(session, ItemOutcome(KIND, by_id[payload["id"]].key, Outcome.FAILED, str(error)))
         for product in skipped:
-            why = "already hidden" if hide else "not hidden: only hidden listings can be unhidden"
+            why = ALREADY_HIDDEN if hide else NOT_HIDDEN
             run.record(session, ItemOutcome(KIND, product.key, Outcome.SKIPPED, why))
 
 

@@ -23,7 +23,7 @@ from bchub.bigcommerce.models.catalog import Category, Product
 from bchub.bigcommerce.models.inventory import AdjustmentItem
 from bchub.domain.connections import Connection, Role
 from bchub.domain.runs import Run, Trigger
-from bchub.errors import PermanentError
+from bchub.errors import InputError
 from bchub.sync.connections.service import ClientFactory, ConnectionService
 from bchub.sync.runner import OperationBody, execute
 
@@ -31,8 +31,9 @@ T = TypeVar("T")
 SPLITTABLE = frozenset({409, 422})  # the batch was refused for its content, so some items may be fine
 
 
-class VendorWriteRefused(PermanentError):
-    """A write to a vendor's store was attempted; the hub only reads vendors."""
+class VendorWriteRefused(InputError):
+    """A write to a vendor's store was asked for; the hub only reads vendors (the caller chose the wrong
+    connection, so the API answers 422 rather than a server error)."""
 
 
 @dataclass
