@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from bchub.domain.runs import RunStatus
@@ -22,6 +22,27 @@ from bchub.storage.order_tables import OrderRow, ShipmentRow, VendorOrderRow
 from bchub.storage.tables import RunRow
 
 FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)  # the run did its work (partial: some items failed)
+
+# A run's ``requests`` are what it sent to its own connection's store. A merchant's routing and
+# shipment runs also call vendor stores: their counts hold the sum as ``vendor_requests`` and
+# each vendor's share as ``vendor_requests:<vendor connection id>`` (flat, so counts stay name → number).
+VENDOR_REQUESTS = "vendor_requests"
+_VENDOR_SHARE = VENDOR_REQUESTS + ":"
+
+
+def vendor_requests_key(connection_id: int) -> str:
+    """The counts key of the requests a run sent to the store of connection ``connection_id``."""
+    return f"{_VENDOR_SHARE}{connection_id}"
+
+
+def vendor_shares(counts: dict[str, Any]) -> dict[int, int]:
+    """Per vendor connection, the requests a run's ``counts`` say it sent to that store."""
+    shares: dict[int, int] = {}
+    for key, value in counts.items():
+        suffix = key.removeprefix(_VENDOR_SHARE)
+        if suffix != key and suffix.isdigit() and isinstance(value, int):
+            shares[int(suffix)] = shares.get(int(suffix), 0) + value
+    return shares
 
 
 @dataclass(frozen=True)
@@ -87,17 +108,36 @@ class DashboardRepository:
         return marks
 
     def requests_since(self, since: datetime) -> dict[int, int]:
-        """Per connection, the API requests its runs started since ``since`` sent (runs still going count 0)."""
+        """Per connection, the API requests sent to its store by the runs started since ``since``.
+
+        A run's own requests count for its connection; what a merchant's run sent to vendor stores
+        (its counts' ``vendor_requests:<id>``) counts for each vendor. Runs still going count 0.
+        """
         query = (
             select(RunRow.connection_id, func.coalesce(func.sum(RunRow.requests), 0))
             .where(RunRow.started_at >= since, RunRow.connection_id.is_not(None))
             .group_by(RunRow.connection_id)
         )
-        return {
+        spent = {
             connection_id: int(total)
             for connection_id, total in self.session.execute(query)
             if connection_id is not None
         }
+        for vendor_id, requests in self._vendor_requests_since(since).items():
+            spent[vendor_id] = spent.get(vendor_id, 0) + requests
+        return spent
+
+    def _vendor_requests_since(self, since: datetime) -> dict[int, int]:
+        """Per vendor connection, the requests merchants' runs started since ``since`` sent to its store."""
+        # only runs whose counts name a vendor share are read (the text test is a cheap first cut)
+        query = select(RunRow.counts).where(
+            RunRow.started_at >= since, cast(RunRow.counts, String).like(f'%"{_VENDOR_SHARE}%')
+        )
+        totals: dict[int, int] = {}
+        for counts in self.session.scalars(query):
+            for vendor_id, requests in vendor_shares(counts or {}).items():
+                totals[vendor_id] = totals.get(vendor_id, 0) + requests
+        return totals
 
     def activity(self, first_day: date, days: int, connection_id: int | None = None) -> list[DayActivity]:
         """Orders got, vendor orders placed and shipments written, per UTC day from ``first_day``.

@@ -6,14 +6,18 @@ Exactly once, in two steps:
    with unmatched or out-of-stock vendor lines are held for review, and each vendor group gets a
    ``vendor_orders`` row with its deterministic ``external_order_id``, state ``planned``.
 2. **Send**, per vendor store (vendors in parallel, a few creates in flight per store): rows
-   are marked ``sending`` *before* their POST goes out. The result is recorded, and the vendor
-   order bound to the hub's, in the transaction that records the run item. A row still
-   ``sending`` when a run starts (a crash, a lost response) is looked up by
-   ``external_order_id`` first and created only if absent; a create whose outcome is unknown
-   (``WriteOutcomeUnknown``) is looked up before it is tried again.
+   are marked ``sending`` *before* their POST goes out, a small batch at a time just ahead of
+   the creates (``SendingMarks``). The result is recorded, and the vendor order bound to the
+   hub's, in the transaction that records the run item. A row still ``sending`` when a run
+   starts (a crash, a lost response) is looked up by ``external_order_id`` first and created
+   only if absent; a create whose outcome is unknown (``WriteOutcomeUnknown``) is looked up
+   before it is tried again.
 
 So the happy path costs one POST per vendor order and no reads; lookups are spent only where
-an earlier outcome is unknown. Routing is safe to re-run at any time.
+an earlier outcome is unknown: after a crash, the creates that were in flight and the few
+marked just ahead of them (at most ``SENDING_BATCH + WRITE_CONCURRENCY - 1`` per vendor).
+A failure on the hub's side (its database gone away) stops every vendor's creates at once
+(``Halt``): results that cannot be recorded are not sent. Routing is safe to re-run at any time.
 """
 
 from __future__ import annotations
@@ -51,8 +55,11 @@ from bchub.errors import ConfigurationError, NotFoundError
 from bchub.storage.binder import Binder
 from bchub.storage.order_repository import OrderFilter, OrderRepository, chunks
 from bchub.sync.orders.common import (
+    WRITE_CONCURRENCY,
+    Halt,
     OrderDeps,
     bounded,
+    count_vendor_requests,
     credential_problem,
     order_key,
     require_role,
@@ -67,6 +74,7 @@ OPERATION = "route_orders"
 CREATE_ATTEMPTS = 3  # creates of one vendor order per run when outcomes stay unknown
 BINDING_KIND = "order"  # bindings on the vendor connection: vendor order id → hub vendor order id
 PLAN_PAGE = 250
+SENDING_BATCH = WRITE_CONCURRENCY  # vendor orders marked ``sending`` per transaction, just ahead of their creates
 
 
 @dataclass(frozen=True)
@@ -89,12 +97,46 @@ class Plan:
     deliveries: dict[int, list[Delivery]] = field(default_factory=lambda: defaultdict(list))
 
 
+class SendingMarks:
+    """Marks one vendor's orders ``sending`` a batch at a time, just before their creates go out.
+
+    The write-ahead rule: a vendor order is recorded ``sending`` before its POST starts, so a
+    crash at any point leaves every order that may have reached the store to be looked up. The
+    first order of a batch to be sent marks itself and the next ``SENDING_BATCH - 1`` waiting
+    ones in one transaction (deliveries start in list order), so a crash leaves only the
+    creates in flight and a few marked ahead to look up, not every order not sent yet.
+    """
+
+    def __init__(self, deps: OrderDeps, deliveries: Sequence[Delivery]) -> None:
+        self.deps = deps
+        # rows already ``sending`` (looked up first) need no mark
+        self.waiting = [item.vendor_order.id for item in deliveries if not item.lookup_first and item.vendor_order.id]
+        self.marked: set[int] = set()
+        self.next = 0  # the first of ``waiting`` not looked at for a batch yet
+
+    def before_create(self, vendor_order_id: int) -> None:
+        if vendor_order_id in self.marked:
+            return
+        batch = [vendor_order_id]
+        while len(batch) < SENDING_BATCH and self.next < len(self.waiting):
+            candidate = self.waiting[self.next]
+            self.next += 1
+            if candidate not in self.marked and candidate != vendor_order_id:
+                batch.append(candidate)
+        # no await between the look at ``marked`` and this commit: concurrent deliveries cannot both mark
+        with self.deps.sessions.begin() as session:
+            OrderRepository(session, self.deps.now).mark_sending(batch)
+        self.marked.update(batch)
+
+
 class RouteOrders:
     def __init__(self, deps: OrderDeps, request: RouteRequest, progress: Progress) -> None:
         self.deps = deps
         self.request = request
         self.progress = progress
         self._vendors: dict[int, Connection | None] = {}
+        self.halt = Halt()  # shared by every vendor's deliveries
+        self._marks: dict[int, SendingMarks] = {}  # per vendor connection
 
     async def __call__(self, run: OperationRun) -> None:
         connection = run.connection
@@ -114,7 +156,10 @@ class RouteOrders:
         vendors = list(plan.deliveries.items())
         # every vendor store at once (each has its own quota); within one, a few creates at a time
         await bounded(
-            vendors, lambda entry: self._send_to(run, entry[0], entry[1], address), limit=max(1, len(vendors))
+            vendors,
+            lambda entry: self._send_to(run, entry[0], entry[1], address),
+            limit=max(1, len(vendors)),
+            halt=self.halt,
         )
         run.summary["vendor_orders_sent"] = total
 
@@ -309,17 +354,16 @@ class RouteOrders:
         vendor = self._vendor(vendor_id)
         assert vendor is not None and vendor.access_token is not None
         status_id = settings_of(vendor).vendor_status_id
-        fresh = [delivery.vendor_order.id for delivery in deliveries if not delivery.lookup_first]
-        with self.deps.sessions.begin() as session:
-            OrderRepository(session, self.deps.now).mark_sending([item for item in fresh if item is not None])
+        self._marks[vendor_id] = SendingMarks(self.deps, deliveries)
         async with self.deps.clients(vendor.store_hash, vendor.access_token.reveal()) as client:
             try:
                 await bounded(
                     deliveries,
                     lambda delivery: self._deliver(run, client, vendor, delivery, business_address, status_id),
+                    halt=self.halt,
                 )
             finally:
-                run.summary["vendor_requests"] = run.summary.get("vendor_requests", 0) + client.requests_sent
+                count_vendor_requests(run, vendor, client.requests_sent)
 
     async def _deliver(
         self,
@@ -330,7 +374,10 @@ class RouteOrders:
         business_address: BusinessAddress,
         status_id: int,
     ) -> None:
+        assert vendor.id is not None
+        marks = self._marks[vendor.id]
         order, vendor_order = delivery.order, delivery.vendor_order
+        assert vendor_order.id is not None
         key = vendor_order.external_order_id
         destination = order.destination(vendor_order.order_address_id)
         assert destination is not None  # orders without one are held
@@ -345,11 +392,14 @@ class RouteOrders:
         unknown = delivery.lookup_first
         try:
             if delivery.lookup_first:
+                self.halt.check()
                 found = await client.orders.find_by_external_id(key, line_items=False)
                 if found is not None:
                     self._placed(run, vendor, delivery, found, Outcome.LINKED)
                     return
             for _ in range(CREATE_ATTEMPTS):
+                self.halt.check()  # another delivery found the database gone: nothing more goes out
+                marks.before_create(vendor_order.id)
                 try:
                     created = await client.orders.create(payload)
                 except WriteOutcomeUnknown:

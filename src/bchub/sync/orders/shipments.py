@@ -14,7 +14,8 @@ number that makes the write exactly once, covering every shipment of that order 
 then one POST per shipment not found there. Shipments are marked ``sending`` before the POST;
 the merchant shipment is bound to the hub's in the transaction that records it. A pickup
 shipment then sets Awaiting Pickup (8), and a fully shipped order Completed (10) when the
-merchant asks for it (one PUT each).
+merchant asks for it (one PUT each). A failure on the hub's side (its database gone away) stops
+every write not started yet (``Halt``): a shipment whose result cannot be recorded is not sent.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ from bchub.storage.binder import Binder
 from bchub.storage.cursors import CursorStore
 from bchub.storage.order_repository import OrderRepository
 from bchub.sync.orders.common import (
+    Halt,
     OrderDeps,
     bounded,
+    count_vendor_requests,
     credential_problem,
     order_key,
     require_role,
@@ -109,6 +112,7 @@ class ShipmentWriter:
         self.settings = settings
         self.progress = progress
         self.auth_error: BigCommerceError | None = None
+        self.halt = Halt()
 
     async def write_pending(self, order_ids: Sequence[int] | None = None) -> None:
         assert self.run.connection.id is not None
@@ -120,7 +124,9 @@ class ShipmentWriter:
         for shipment in pending:
             by_order[shipment.order_id].append(shipment)
         self.progress.start("shipments to merchant orders", len(pending))
-        await bounded(list(by_order.items()), lambda entry: self._write_order(orders[entry[0]], entry[1]))
+        await bounded(
+            list(by_order.items()), lambda entry: self._write_order(orders[entry[0]], entry[1]), halt=self.halt
+        )
         if self.auth_error is not None:
             raise self.auth_error
 
@@ -137,10 +143,12 @@ class ShipmentWriter:
             OrderRepository(session, self.deps.now).shipments_sending([item.id for item in shipments if item.id])
         written: list[Shipment] = []
         for shipment in shipments:
+            self.halt.check()  # another order found the database gone: nothing more goes out
             if await self._write_one(client, order, shipment, existing):
                 written.append(shipment)
             self.progress.advance("shipments to merchant orders")
         if written:
+            self.halt.check()
             await self._set_status(order, pickup=any(item.pickup for item in written))
 
     async def _write_one(
@@ -279,6 +287,7 @@ class SyncShipments:
         self.deps = deps
         self.progress = progress
         self.read = VendorRead()
+        self.halt = Halt()  # shared by every vendor's reads
 
     async def __call__(self, run: OperationRun) -> None:
         require_role(run.connection, Role.MERCHANT, "writing shipments")
@@ -287,7 +296,10 @@ class SyncShipments:
         with self.deps.sessions() as session:
             vendor_ids = OrderRepository(session).vendor_connections_with_orders(run.connection.id)
         await bounded(
-            vendor_ids, lambda vendor_id: self._from_vendor(run, vendor_id, settings), limit=max(1, len(vendor_ids))
+            vendor_ids,
+            lambda vendor_id: self._from_vendor(run, vendor_id, settings),
+            limit=max(1, len(vendor_ids)),
+            halt=self.halt,
         )
         run.summary.update(
             vendor_orders_listed=self.read.orders_listed,
@@ -333,7 +345,7 @@ class SyncShipments:
                         ItemOutcome("vendor", vendor.name, Outcome.FAILED, f"could not read shipments: {error}"),
                     )
             finally:
-                run.summary["vendor_requests"] = run.summary.get("vendor_requests", 0) + client.requests_sent
+                count_vendor_requests(run, vendor, client.requests_sent)
 
     async def _read_vendor(
         self,
@@ -367,7 +379,9 @@ class SyncShipments:
                         ours.id, items_shipped=ours.items_shipped, status_id=order.status_id, line_pairs={}
                     )
         self.read.orders_shipped += len(shipped)
-        await bounded(shipped, lambda entry: self._take_in(run, client, vendor, entry[0], entry[1], settings))
+        await bounded(
+            shipped, lambda entry: self._take_in(run, client, vendor, entry[0], entry[1], settings), halt=self.halt
+        )
         with self.deps.sessions.begin() as session:
             CursorStore(session).advance(vendor.id, vendor_stream(run.connection.id), started)
 
