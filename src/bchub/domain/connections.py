@@ -53,6 +53,42 @@ class Health:
     checked_at: datetime | None = None
 
 
+DAY_MS = 86_400_000
+# BigCommerce states an "unlimited" Enterprise quota as a huge per-window figure (the sandbox's
+# Enterprise plan: 10,000,000 per window); no store's real fixed limit comes near it.
+UNLIMITED_PER_WINDOW = 1_000_000
+
+
+@dataclass(frozen=True)
+class ApiQuota:
+    """A store's API request quota as its ``X-Rate-Limit-Requests-Quota``/``-Time-Window-Ms`` headers state it."""
+
+    requests: int  # per window
+    window_ms: int
+    seen_at: datetime | None = None  # when bchub last read it
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or self.window_ms < 1:
+            raise ValueError(f"a quota needs positive figures; got {self.requests} per {self.window_ms} ms")
+
+    @property
+    def unlimited(self) -> bool:
+        return self.requests >= UNLIMITED_PER_WINDOW
+
+    @property
+    def per_day(self) -> int | None:
+        """Requests a day at the stated rate; ``None`` when the plan sets no fixed limit."""
+        return None if self.unlimited else self.requests * DAY_MS // self.window_ms
+
+    def describe(self) -> str:
+        """``150 requests per 30 s (432,000 a day)``, or ``no fixed limit``."""
+        if self.unlimited:
+            return "no fixed limit"
+        seconds = self.window_ms / 1000
+        window = f"{seconds:g} s" if seconds < 60 or seconds % 60 else f"{seconds / 60:g} min"
+        return f"{self.requests:,} requests per {window} ({self.per_day:,} a day)"
+
+
 @dataclass(frozen=True, eq=False)
 class Connection:
     """One BigCommerce store as bchub reaches it. Secrets are ``Secret``; see ``domain.secrets``."""
@@ -69,6 +105,8 @@ class Connection:
     enabled: bool = True
     health: Health = field(default_factory=Health)
     scopes: frozenset[str] | None = None  # granted scopes, known for OAuth installs
+    plan: str | None = None  # the store's plan, as /v2/store last named it
+    quota: ApiQuota | None = None  # the store's request quota, as its rate-limit headers last stated it
     settings: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
     created_at: datetime | None = None

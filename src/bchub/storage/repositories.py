@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bchub.domain.connections import AuthType, Connection, Health, HealthStatus, Role
+from bchub.domain.connections import ApiQuota, AuthType, Connection, Health, HealthStatus, Role
 from bchub.domain.secrets import HINT_CHARS, Secret, mask
 from bchub.errors import ConflictError, NotFoundError
 from bchub.storage.secrets import SecretBox
@@ -20,6 +20,12 @@ BoxProvider = Callable[[], SecretBox]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _quota(row: ConnectionRow) -> ApiQuota | None:
+    if row.quota_requests is None or row.quota_window_ms is None or min(row.quota_requests, row.quota_window_ms) < 1:
+        return None  # never seen (or a figure no header states)
+    return ApiQuota(row.quota_requests, row.quota_window_ms, row.quota_seen_at)
 
 
 class StoredSecret(Secret):
@@ -144,6 +150,11 @@ class ConnectionRepository:
         row.health_checked_at = connection.health.checked_at
         row.scopes = None if connection.scopes is None else " ".join(sorted(connection.scopes))
         row.settings = dict(connection.settings)
+        row.plan_name = connection.plan
+        quota = connection.quota
+        row.quota_requests = None if quota is None else quota.requests
+        row.quota_window_ms = None if quota is None else quota.window_ms
+        row.quota_seen_at = None if quota is None else quota.seen_at
         row.updated_at = now
 
     def _secret(self, ciphertext: str | None, last_chars: str | None, what: str) -> StoredSecret | None:
@@ -170,6 +181,8 @@ class ConnectionRepository:
             health=Health(HealthStatus(row.health_status), row.health_reason, row.health_checked_at),
             scopes=None if row.scopes is None else frozenset(row.scopes.split()),
             settings=dict(row.settings or {}),
+            plan=row.plan_name,
+            quota=_quota(row),
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

@@ -75,6 +75,11 @@ class ConnectionRow(Base):
     health_reason: Mapped[str | None] = mapped_column(Text)
     health_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scopes: Mapped[str | None] = mapped_column(Text)  # space separated, as BigCommerce writes them
+    # the store's plan (/v2/store) and request quota (rate-limit headers), as a test or a run last saw them
+    plan_name: Mapped[str | None] = mapped_column(String(100))
+    quota_requests: Mapped[int | None] = mapped_column(Integer)  # per window
+    quota_window_ms: Mapped[int | None] = mapped_column(Integer)
+    quota_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,9 +6,10 @@ failed lately; and a chart of orders, vendor orders and shipments per day.
 - **Lag**: how old the hub's copy of the store may be: now minus the *start* of the newest such
   run that read the store (``READ_OPERATIONS``). A run reads what the store had when it started,
   so a change made in the store after that is not in the hub yet, however long the run took.
-- **Requests today**: what the runs of the connection started since 00:00 UTC sent to its store,
-  and, when the hub has seen the store's rate-limit headers (quota per window), the share of the
-  day's allowance that is (Standard and Plus: 150 per 30 s, 432,000 a day).
+- **Requests today**: what the runs started since 00:00 UTC sent to the store: the connection's
+  own runs, and for a vendor its share of merchants' routing and shipment runs (kept per vendor
+  in those runs' counts); and, when the hub has seen the store's rate-limit headers (quota per
+  window), the share of the day's allowance that is (Standard and Plus: 150 per 30 s, 432,000 a day).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from bchub.app import Hub
-from bchub.domain.connections import Connection
+from bchub.domain.connections import ApiQuota, Connection
 from bchub.domain.users import User
 from bchub.errors import InputError
 from bchub.interfaces.console.connections import HealthBadge, health_badge
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 FAILURE_WINDOW = timedelta(days=1)
 FAILURES_SHOWN = 10
 CHART_DAYS = 14
-DAY_MS = 86_400_000
 
 # operations that bring the store's data into the hub
 READ_OPERATIONS = frozenset({"import_listings", "sync_inventory", "get_orders", "sync_shipments", "reconcile_orders"})
@@ -61,7 +61,8 @@ class Quota:
     """API requests spent on a store today, and the day's allowance when the store's quota is known."""
 
     used: int
-    allowance: int | None  # requests per day the store's plan allows; None: not known
+    allowance: int | None  # requests per day the store's plan allows; None: not known, or no fixed limit
+    unlimited: bool = False  # the plan sets no fixed limit (an "unlimited" Enterprise quota)
 
     @property
     def share(self) -> str | None:
@@ -110,18 +111,27 @@ def _limiter_key(hub: Hub, store_hash: str) -> str:
     return f"{hub.clients.api_url.rstrip('/')}/stores/{store_hash}"
 
 
-async def _allowance(hub: Hub, connection: Connection) -> int | None:
-    """Requests a day, from the quota per window the store's last response headers stated (if any seen)."""
+async def _live_quota(hub: Hub, connection: Connection) -> ApiQuota | None:
+    """The quota per window the limiter last read from the store's headers; gone once its budget expires."""
     try:
         quota, window_ms = await hub.limiter_backend.update(
             _limiter_key(hub, connection.store_hash), lambda budget: (budget.quota, budget.window_ms)
         )
-    except Exception as error:  # e.g. Redis unreachable: the page still shows, without the share
+    except Exception as error:  # e.g. Redis unreachable: the stored quota (if any) still shows
         log.warning("could not read the rate-limit budget of %s: %s", connection.store_hash, error)
         return None
-    if not quota or not window_ms:
+    if quota is None or window_ms is None or min(quota, window_ms) < 1:
         return None
-    return quota * DAY_MS // window_ms
+    return ApiQuota(quota, window_ms)
+
+
+async def _allowance(hub: Hub, connection: Connection) -> Quota:
+    """The day's allowance: from the limiter's live reading when it has one (the freshest), else from
+    the quota the connection's last test saved, which outlives the limiter's short-lived budget."""
+    quota = await _live_quota(hub, connection) or connection.quota
+    if quota is None:
+        return Quota(0, None)
+    return Quota(0, quota.per_day, unlimited=quota.unlimited)
 
 
 def _store_rows(hub: Hub, connections: list[Connection], now: datetime) -> list[StoreRow]:
@@ -150,7 +160,7 @@ def _store_rows(hub: Hub, connections: list[Connection], now: datetime) -> list[
 
 
 async def _with_allowances(hub: Hub, rows: list[StoreRow]) -> list[StoreRow]:
-    return [replace(row, quota=Quota(row.quota.used, await _allowance(hub, row.connection))) for row in rows]
+    return [replace(row, quota=replace(await _allowance(hub, row.connection), used=row.quota.used)) for row in rows]
 
 
 def _failures(hub: Hub, now: datetime) -> list[Job]:

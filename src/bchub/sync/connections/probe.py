@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -32,7 +33,7 @@ from bchub.bigcommerce.errors import (
     ServerError,
     TransportError,
 )
-from bchub.domain.connections import AuthType, Connection
+from bchub.domain.connections import ApiQuota, AuthType, Connection
 from bchub.domain.scopes import (
     INFORMATION,
     INVENTORY,
@@ -48,6 +49,8 @@ from bchub.domain.scopes import (
     scope_gaps,
 )
 from bchub.sync.connections.inputs import WHERE_TO_FIND_THE_HASH
+
+log = logging.getLogger(__name__)
 
 
 class ProblemKind(StrEnum):
@@ -94,6 +97,7 @@ class TestReport:
     store_name: str | None = None
     plan: str | None = None
     secure_url: str | None = None
+    quota: ApiQuota | None = None  # as the store's rate-limit headers stated it (no ``seen_at`` yet)
     checks: list[ScopeCheck] = field(default_factory=list)
     gaps: list[ScopeGap] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -244,6 +248,23 @@ WRITE_PROBES: dict[str, WriteProbe] = {
 }
 
 
+async def stated_quota(client: BigCommerceClient) -> ApiQuota | None:
+    """The quota per window the store's responses last stated, as the client's limiter recorded it.
+
+    ``None`` when no response carried rate-limit headers, or the budget cannot be read (a Redis
+    outage must not fail a connection test).
+    """
+    limiter = client.limiter
+    try:
+        requests, window_ms = await limiter.backend.update(limiter.key, lambda budget: (budget.quota, budget.window_ms))
+    except Exception as error:  # the backend may be Redis: a test still reports its findings
+        log.warning("could not read the rate-limit budget of %s: %s", client.store_hash, error)
+        return None
+    if requests is None or window_ms is None or min(requests, window_ms) < 1:
+        return None
+    return ApiQuota(requests, window_ms)
+
+
 class _Stop(Exception):
     """A probe met a problem that makes further requests pointless."""
 
@@ -269,6 +290,7 @@ class Prober:
         except _Stop as stop:
             self.report.problems.append(stop.problem)
         self.report.requests_sent = self.client.requests_sent
+        self.report.quota = await stated_quota(self.client)
         if not self.report.problems:
             granted = {check.need: check.granted for check in self.report.checks}
             self.report.gaps = scope_gaps(self.operations, lambda need: granted.get(need) is not False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -242,7 +242,9 @@ class ConnectionService:
                 return  # the credentials changed while the test ran; its outcome is about the old ones
             now = self._now()
             if report.store_name is not None:
-                current = current.replace(store_name=report.store_name)
+                current = current.replace(store_name=report.store_name, plan=report.plan)
+            if report.quota is not None:
+                current = current.replace(quota=replace(report.quota, seen_at=now))
             if report.passed:
                 current = rules.healthy(current, now)
                 if current.store_url is None and report.secure_url:
