@@ -78,6 +78,12 @@ async def test_each_store_shows_its_last_sync_lag_and_requests_today(world: Worl
 
     vendor = _row(page, north)  # the vendors' catalogs were imported when the world was made
     assert "import_listings" in _cell(vendor, "last-sync") and "under 1 min" in _cell(vendor, "lag")
+    # its own runs' requests, and what the merchant's routing and shipment runs sent to its store
+    # (the sandbox's log starts after the catalog imports)
+    to_north = _requests_today(world.hub, north) + len(world.sandbox.requests(world.vendor(0).hash))
+    assert len(world.sandbox.requests(world.vendor(0).hash)) > 0
+    assert _cell(vendor, "quota").startswith(f'<span class="figure">{to_north:,}</span> requests')
+    assert "each vendor's row counts what was sent to that store" in page
     assert "Lag</abbr>" in page and "the time since the newest finished read of the store began" in page
 
 

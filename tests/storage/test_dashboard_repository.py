@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bchub.domain.runs import RunStatus, Trigger
 from bchub.storage import migrate
-from bchub.storage.dashboard_repository import DashboardRepository, DayActivity
+from bchub.storage.dashboard_repository import DashboardRepository, DayActivity, vendor_requests_key, vendor_shares
 from bchub.storage.db import make_engine, session_factory
 from bchub.storage.order_tables import OrderRow, ShipmentRow, VendorOrderRow
 from bchub.storage.runs import RunRepository
@@ -167,3 +167,27 @@ def test_last_runs_and_requests_per_connection(session: Session) -> None:
     # since midnight: every run started today, whatever its status (a running one has sent 0 so far)
     assert repository.requests_since(at(LAST, 0)) == {SHOP: 4 + 6 + 2 + 1 + 3, NORTH: 9}
     assert repository.requests_since(at(LAST - timedelta(days=1), 0))[SHOP] == 66
+
+
+def test_requests_a_merchant_run_sent_to_vendor_stores_count_on_each_vendors_row(session: Session) -> None:
+    morning = at(LAST, 8)
+    runs = RunRepository(session, now=lambda: morning)
+    routed = runs.start("route_orders", SHOP, Trigger.SCHEDULE)
+    shares = {vendor_requests_key(NORTH): 12, vendor_requests_key(HARBOR): 5}
+    runs.finish(routed.id, RunStatus.PARTIAL, counts={"created": 9, "vendor_requests": 17, **shares}, requests=1)
+    synced = runs.start("sync_shipments", OUTLET, Trigger.SCHEDULE)
+    runs.finish(synced.id, RunStatus.SUCCEEDED, counts={vendor_requests_key(NORTH): 3}, requests=4)
+    _run(session, NORTH, "import_listings", RunStatus.SUCCEEDED, morning, 9)
+    yesterday = RunRepository(session, now=lambda: at(LAST - timedelta(days=1), 9))
+    old = yesterday.start("route_orders", SHOP, Trigger.SCHEDULE)
+    yesterday.finish(old.id, RunStatus.SUCCEEDED, counts={vendor_requests_key(HARBOR): 40}, requests=2)
+
+    repository = DashboardRepository(session)
+    assert repository.requests_since(at(LAST, 0)) == {SHOP: 1, OUTLET: 4, NORTH: 9 + 12 + 3, HARBOR: 5}
+    assert repository.requests_since(at(LAST - timedelta(days=1), 0))[HARBOR] == 45
+
+
+def test_vendor_shares_reads_only_the_per_vendor_keys() -> None:
+    counts = {"created": 3, "vendor_requests": 9, vendor_requests_key(7): 4, vendor_requests_key(8): 5}
+    assert vendor_shares(counts) == {7: 4, 8: 5}
+    assert vendor_shares({"vendor_requests:x": 2, "vendor_requests:": 1, "linked": 1}) == {}
