@@ -8,13 +8,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bchub.domain.connections import Connection, is_paused
+from bchub.domain.connections import ApiQuota, Connection, is_paused
 from bchub.domain.scopes import connection_operations
 from bchub.sync.connections.probe import TestReport
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def _quota_view(quota: ApiQuota | None) -> dict[str, Any] | None:
+    if quota is None:
+        return None
+    return {
+        "requests": quota.requests,
+        "window_ms": quota.window_ms,
+        "per_day": quota.per_day,
+        "unlimited": quota.unlimited,
+        "text": quota.describe(),
+        "seen_at": _iso(quota.seen_at),
+    }
 
 
 def connection_view(connection: Connection) -> dict[str, Any]:
@@ -38,6 +51,8 @@ def connection_view(connection: Connection) -> dict[str, Any]:
         "client_id": connection.client_id,
         "client_secret": connection.client_secret.hint if connection.client_secret is not None else None,
         "scopes": sorted(connection.scopes) if connection.scopes is not None else None,
+        "plan": connection.plan,
+        "quota": _quota_view(connection.quota),
         "operations": [operation.key for operation in operations],
         "settings": connection.settings,
         "created_at": _iso(connection.created_at),

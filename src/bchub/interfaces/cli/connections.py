@@ -139,6 +139,14 @@ def _print_list(console: Console, connections: list[Connection]) -> None:
     console.print(table)
 
 
+def _quota_text(connection: Connection) -> str:
+    quota = connection.quota
+    if quota is None:
+        return "(known after a test)"
+    seen = f" (as of {quota.seen_at:%Y-%m-%d %H:%M} UTC)" if quota.seen_at else ""
+    return quota.describe() + seen
+
+
 def _print_connection(console: Console, connection: Connection) -> None:
     view = connection_view(connection)
     table = Table(show_header=False, title=f"Connection {connection.name!r}", title_justify="left")
@@ -149,6 +157,8 @@ def _print_connection(console: Console, connection: Connection) -> None:
         ("role", view["role"]),
         ("store hash", view["store_hash"]),
         ("store name", view["store_name"] or "(known after a test)"),
+        ("plan", view["plan"] or "(known after a test)"),
+        ("API quota", _quota_text(connection)),
         ("store URL", view["store_url"] or "-"),
         ("auth type", view["auth_type"]),
         ("access token", view["access_token"] or "(none)"),
@@ -160,7 +170,7 @@ def _print_connection(console: Console, connection: Connection) -> None:
         ("operations", ", ".join(view["operations"])),
     ]
     if connection.health.reason:
-        rows.insert(11, ("reason", connection.health.reason))
+        rows.insert(13, ("reason", connection.health.reason))
     if view["scopes"] is not None:
         rows.append(("granted scopes", " ".join(view["scopes"])))
     extra = {key: value for key, value in connection.settings.items() if key != "operations"}
