@@ -247,7 +247,8 @@ def test_json_shapes_are_stable(demo_hub: DemoHub) -> None:
 
     assert keys("connections list")[1] == sorted(
         ["id", "name", "role", "store_hash", "store_name", "store_url", "auth_type", "paused", "access_token", "client_id",
-         "client_secret", "enabled", "health", "operations", "scopes", "settings", "created_at", "updated_at"]
+         "client_secret", "enabled", "health", "operations", "scopes", "settings", "created_at", "updated_at",
+         "plan", "quota"]
     )  # fmt: skip
     assert keys("catalog items") == ["items", "total"]
     assert keys("orders list") == ["orders", "total"]
