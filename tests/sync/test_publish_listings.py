@@ -186,7 +186,7 @@ async def test_vendor_stores_are_never_written(hub: Hub, sandbox: Sandbox, store
     assert sandbox.requests(store.hash) == []
 
 
-async def test_republishing_pushes_changed_prices_and_reports_variants_it_cannot_add(
+async def test_republishing_pushes_changed_prices_and_adds_the_new_variant(
     hub: Hub, sandbox: Sandbox, store: Store
 ) -> None:
     shop = connect(hub, store)
@@ -197,14 +197,17 @@ async def test_republishing_pushes_changed_prices_and_reports_variants_it_cannot
     add_items(hub, [item("BAG-L", parent_sku="BAG", name="Bag", options=options_of(("Size", "L")))])
     sandbox.clear_requests()
     run, _ = await publish_listings(deps(hub), shop, Selection(skus=("BAG-S", "BAG-L")))
-    assert run is not None
+    assert run is not None and run.status is RunStatus.SUCCEEDED, run
     outcomes = {key: (outcome, reason) for key, outcome, reason in _outcomes(hub, run.id)}
-    assert outcomes["BAG-L"][0] is Outcome.SKIPPED and "delist the product" in (outcomes["BAG-L"][1] or "")
+    assert outcomes["BAG-L"] == (Outcome.CREATED, None)
     assert outcomes["BAG-S"] == (Outcome.UPDATED, None)
     assert variant(store, "BAG-S")["price"] == 15
-    assert [(r.method, r.path) for r in writes(sandbox, store)] == [
+    bag = f"/v3/catalog/products/{product(store, 'BAG')['id']}"
+    assert [(r.method, r.path.removeprefix(bag)) for r in writes(sandbox, store)] == [
         ("PUT", "/v3/catalog/products"),
-        ("PUT", "/v3/catalog/variants"),
+        ("POST", f"/options/{next(iter(store.catalog.options))}/values"),  # the new size, L
+        ("POST", "/variants"),
+        ("PUT", "/v3/catalog/variants"),  # BAG-S's new price
     ]
 
 

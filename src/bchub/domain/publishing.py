@@ -5,11 +5,13 @@
 - A **push state** is what the hub last sent a listing (price, sale price, stock); its hash tells
   "nothing changed" without asking the store, so an unchanged run sends no write at all.
 - **Vendor stock rules** turn a vendor's stock level into the level published to merchants.
+- **Variants added later**: a product already in a store gets the variants it lacks, never loses
+  one (see the end of this module).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -156,3 +158,61 @@ def published_stock(
         if quantity is not None or (discontinued and rule.zero_when_discontinued):
             return rule.published(quantity or 0, discontinued=discontinued)
     return stock.get(CSV_SOURCE)
+
+
+# -- variants added to a product already in a store ---------------------------------------------
+#
+# Publishing an item group whose product is already in the store adds the variants the store does
+# not have yet (``POST …/variants``), creating the option values they need first. It never deletes:
+# a variant removed at the vendor stays in the merchant's store, its stock published under the
+# vendor's rule (0 when the rule zeroes discontinued items, else the last level the vendor had),
+# and a variant the vendor has already removed is not added.
+
+NEW_VARIANT_REMOVED_AT_VENDOR = (
+    "removed at the vendor: not added to the store's product (publishing adds only variants a vendor still lists)"
+)
+
+
+def removed_variant_note(zeroed: bool) -> str:
+    """What publishing does with a published variant its vendor no longer lists, as the run records it."""
+    if zeroed:
+        return (
+            "removed at the vendor: kept in this store (publishing never deletes a variant); "
+            "its stock is published as 0 (the vendor's rule zeroes discontinued items)"
+        )
+    return (
+        "removed at the vendor: kept in this store (publishing never deletes a variant) with the vendor's last "
+        "stock level; zero it with `bchub catalog stock-rule VENDOR --zero-discontinued`, or delist it"
+    )
+
+
+def base_product_problem(product_sku: str) -> str:
+    """Why a variant cannot be added to a product published without variants."""
+    return (
+        f"product {product_sku} is in the store without variants (its price and stock are the product's), so a "
+        "variant cannot be added to it: delist the product and publish it again to send it with its variants"
+    )
+
+
+def option_mismatch(product_sku: str, store_options: Sequence[str], wanted: Sequence[str]) -> str | None:
+    """Why a variant with options ``wanted`` cannot join a product with ``store_options`` (None: it can).
+
+    A store variant needs exactly one value for each of its product's options, so the names must be
+    the same set (any case); adding an option would leave the existing variants without a value.
+    """
+    have = sorted({name.casefold() for name in store_options})
+    want = sorted({name.casefold() for name in wanted})
+    if have == want and len(want) == len(wanted):
+        return None
+    return (
+        f"its options ({', '.join(wanted) or 'none'}) are not the options product {product_sku} has in the "
+        f"store ({', '.join(store_options) or 'none'}): delist the product and publish it again"
+    )
+
+
+def missing_option_values(
+    store_values: Mapping[str, Sequence[str]], wanted: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The ``(option, label)`` pairs of ``wanted`` the store's options lack (names and labels in any case)."""
+    known = {name.casefold(): {label.casefold() for label in labels} for name, labels in store_values.items()}
+    return [(name, label) for name, label in wanted if label.casefold() not in known.get(name.casefold(), set())]

@@ -152,6 +152,14 @@ class PublishRepository:
                 found[listing_id] = (dict(published or {}), published_hash)
         return found
 
+    def copy_state(self, source_listing_id: int) -> dict[str, Any]:
+        """The product-level part of a listing's push state (published fields, their hash, the store's
+        tracking), to give a new variant of the same product; empty when the listing has none."""
+        row = self.session.get(PublishStateRow, source_listing_id)
+        if row is None:
+            return {}
+        return {"published": dict(row.published or {}), "published_hash": row.published_hash, "tracking": row.tracking}
+
     # -- vendor stock rules --------------------------------------------------------------------
 
     def vendor_rules(self, connection_ids: Iterable[int]) -> dict[int, VendorStockRule]:

@@ -11,6 +11,16 @@ A product already bound in the store is updated instead (one batch ``PUT`` per 1
 only when its fields differ from what was last published, so publishing twice sends nothing the
 second time. A 409 (the store already has that name or SKU) links to the store's product when
 its SKU is the hub's, and is reported as a conflict otherwise.
+
+Items of such a product that the store does not have yet are added as variants: the product's
+options and variants are read (two GETs), a variant the store already has under that SKU is
+linked, option values it lacks are created (``POST …/options/{id}/values``), then the variant
+(``POST …/variants``, by option value ids, with its price); it is bound as a listing and the
+catch-up push sends its stock. A lost response is looked up by SKU before anything is sent
+again, so a re-run never creates a variant twice. A product published without variants, a
+variant whose options are not the product's, and a variant removed at the vendor are skipped
+with why; a published variant removed at the vendor is kept and the run says so (see
+``domain.publishing``).
 """
 
 from __future__ import annotations
@@ -23,17 +33,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bchub.bigcommerce.errors import BigCommerceError, Conflict
-from bchub.bigcommerce.models.catalog import Product
+from bchub.bigcommerce.errors import BigCommerceError, Conflict, WriteOutcomeUnknown
+from bchub.bigcommerce.models.catalog import OptionValue, Product, ProductOption, Variant
 from bchub.domain.catalog import Item, content_hash
 from bchub.domain.connections import Connection
 from bchub.domain.publishing import (
+    NEW_VARIANT_REMOVED_AT_VENDOR,
     AttributeTooLong,
     PublishOptions,
     PushState,
     apply_attribute_policy,
+    base_product_problem,
     field_diff,
+    missing_option_values,
+    option_mismatch,
     published_stock,
+    removed_variant_note,
 )
 from bchub.domain.runs import ItemOutcome, Outcome, Run
 from bchub.errors import InputError
@@ -202,6 +217,15 @@ def _hashable(fields: dict[str, Any]) -> str:
 
 
 @dataclass
+class Addition:
+    """An item of a product already in the store that the store has no variant for."""
+
+    item: Item
+    body: dict[str, Any]  # the variant as ``_variant`` builds it (option values by name and label)
+    problem: str | None = None  # why it will not be added
+
+
+@dataclass
 class Planned:
     group: ProductGroup
     action: str  # create | update | unchanged | failed
@@ -209,27 +233,38 @@ class Planned:
     listings: dict[int, ListingRow]  # item id → its listing in the store (update)
     changes: dict[str, tuple[Any, Any]]
     reason: str | None = None
+    additions: list[Addition] = field(default_factory=list)  # variants to add (update, unchanged)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (SKU, note): published, removed at the vendor
 
 
-def _stock_for(session: Session, items: Sequence[Item]) -> dict[int, int | None]:
+@dataclass
+class VendorFacts:
+    stock: dict[int, int | None]  # item id → stock to publish
+    removed: dict[int, bool]  # item id → True when removed at its vendor; the value: its stock is zeroed
+
+
+def _vendor_facts(session: Session, items: Sequence[Item]) -> VendorFacts:
     repo = PublishRepository(session)
     rules = repo.vendor_rules(i.supplier_connection_id for i in items if i.supplier_connection_id is not None)
     suppliers = repo.supplier_listings(
         (i.supplier_connection_id, i.id) for i in items if i.supplier_connection_id is not None
     )
-    result: dict[int, int | None] = {}
+    facts = VendorFacts({}, {})
     for item in items:
         supplier = item.supplier_connection_id
         vendor = suppliers.get((supplier, item.id)) if supplier is not None else None
         rule = rules.get(supplier) if supplier is not None else None
         discontinued = vendor.discontinued if vendor else False
-        result[item.id] = published_stock(supplier, item.stock, rule, discontinued=discontinued)
-    return result
+        facts.stock[item.id] = published_stock(supplier, item.stock, rule, discontinued=discontinued)
+        if vendor is not None and vendor.deleted:
+            facts.removed[item.id] = bool(rule and rule.zero_when_discontinued)
+    return facts
 
 
 def plan_publish(session: Session, connection_id: int, items: Sequence[Item], options: PublishOptions) -> list[Planned]:
     """Per product: create it, update it, or leave it (already as published); nothing is sent here."""
-    stock = _stock_for(session, items)
+    facts = _vendor_facts(session, items)
+    stock = facts.stock
     listings = CatalogRepository(session).listing_rows_by_item(connection_id, [item.id for item in items])
     live = {item_id: row for item_id, row in listings.items() if not row.delisted and row.deleted_at is None}
     published = PublishRepository(session).published_state(row.id for row in live.values())
@@ -239,7 +274,7 @@ def plan_publish(session: Session, connection_id: int, items: Sequence[Item], op
         bound = {item.id: live[item.id] for item in group.items if item.id in live}
         try:
             if bound:
-                plans.append(_plan_update(group, options, bound, published))
+                plans.append(_plan_update(group, options, bound, published, facts.removed))
             else:
                 body = new_product(group, options)
                 plans.append(Planned(group, "create", body, {}, field_diff({}, body)))
@@ -253,21 +288,48 @@ def _plan_update(
     options: PublishOptions,
     bound: dict[int, ListingRow],
     published: dict[int, tuple[dict[str, Any], str | None]],
+    removed: dict[int, bool],
 ) -> Planned:
     fields = product_fields(group, options, with_name=options.override_names, with_custom_fields=False)
     first = next(iter(bound.values()))
     before, before_hash = published.get(first.id, ({}, None))
     changes = field_diff(before, fields)
     action = "unchanged" if before_hash == _hashable(fields) else "update"
-    return Planned(group, action, fields, bound, changes)
+    planned = Planned(group, action, fields, bound, changes)
+    base = any(row.base_variant for row in bound.values())
+    for item in group.items:
+        if item.id in bound:
+            if item.id in removed:
+                planned.kept.append((item.sku, removed_variant_note(removed[item.id])))
+            continue
+        problem = base_product_problem(group.sku) if base else None
+        if problem is None and item.id in removed:
+            problem = NEW_VARIANT_REMOVED_AT_VENDOR
+        planned.additions.append(Addition(item, _variant(item, None), problem))
+    return planned
+
+
+def _option_text(body: dict[str, Any]) -> str:
+    return ", ".join(f"{value['option_display_name']}: {value['label']}" for value in body["option_values"])
 
 
 def describe(plans: Sequence[Planned]) -> list[dict[str, Any]]:
-    """The dry-run view: per product, what would happen and the fields that would change."""
-    return [
-        {"sku": p.group.sku, "action": p.action, "changes": p.changes, **({"reason": p.reason} if p.reason else {})}
-        for p in plans
-    ]
+    """The dry-run view: per product, what would happen and the fields that would change; then the
+    variants it would add (or skip, with why) and the published ones kept though removed at the vendor."""
+    rows: list[dict[str, Any]] = []
+    for p in plans:
+        rows.append(
+            {"sku": p.group.sku, "action": p.action, "changes": p.changes, **({"reason": p.reason} if p.reason else {})}
+        )
+        for addition in p.additions:
+            if addition.problem is not None:
+                rows.append({"sku": addition.item.sku, "action": "skip", "changes": {}, "reason": addition.problem})
+                continue
+            shown = {key: value for key, value in addition.body.items() if key not in ("sku", "option_values")}
+            shown["options"] = _option_text(addition.body)
+            rows.append({"sku": addition.item.sku, "action": "add variant", "changes": field_diff({}, shown)})
+        rows.extend({"sku": sku, "action": "keep", "changes": {}, "reason": note} for sku, note in p.kept)
+    return rows
 
 
 # -- sending -----------------------------------------------------------------------------------
@@ -288,7 +350,7 @@ class Publisher:
         await self._resolve_categories(plans)
         creates: list[Planned] = []
         for plan in plans:
-            self._report_new_variants(plan)
+            self._report_additions(plan)
             if plan.action == "failed":
                 self._record(plan, Outcome.FAILED, plan.reason)
             elif plan.action == "unchanged":
@@ -308,6 +370,13 @@ class Publisher:
         updates = [plan for plan in plans if plan.action == "update"]
         await self._update(updates)
         self.progress(len(updates))
+
+        async def add(plan: Planned) -> None:
+            async with gate:
+                await self._add_variants(plan)
+
+        growing = [p for p in plans if p.action in ("update", "unchanged") and _addable(p)]
+        await asyncio.gather(*(add(plan) for plan in growing))
 
     async def _resolve_categories(self, plans: Sequence[Planned]) -> None:
         """Category ids by name, created when missing, once per name and before any product goes out."""
@@ -331,17 +400,173 @@ class Publisher:
                 raise CategoryMissing(self._category_errors.get(name, f"category {name!r} was not resolved"))
         return {**body, "categories": [self._categories[name] for name in body["categories"]]}
 
-    def _report_new_variants(self, plan: Planned) -> None:
-        """Items of a product already in the store that are not variants of it there are reported, not sent."""
+    def _report_additions(self, plan: Planned) -> None:
+        """Variants that will not be added are skipped with why; published ones removed at the vendor are noted."""
         if plan.action not in ("update", "unchanged"):
             return
-        for item in plan.group.items:
-            if item.id not in plan.listings:
-                why = (
-                    f"product {plan.group.sku} is already in the store without this variant; adding variants to "
-                    "a published product is not supported: delist the product and publish it again"
-                )
-                self._record(plan, Outcome.SKIPPED, why, key=item.sku, kind="variant")
+        for addition in plan.additions:
+            if addition.problem is not None:
+                self._record(plan, Outcome.SKIPPED, addition.problem, key=addition.item.sku, kind="variant")
+        for sku, note in plan.kept:
+            self._record(plan, Outcome.UNCHANGED, note, key=sku, kind="variant")
+        if plan.kept:
+            self.run.summary["removed_at_vendor"] = self.run.summary.get("removed_at_vendor", 0) + len(plan.kept)
+
+    # -- variants added to a product already in the store -----------------------------------------
+
+    async def _add_variants(self, plan: Planned) -> None:
+        """Read the product's options and variants once, then add each missing variant (see the module doc)."""
+        product_id = int(next(iter(plan.listings.values())).product_id)
+        wanted = [addition for addition in plan.additions if addition.problem is None]
+        catalog = self.run.client.catalog
+        try:
+            options = [option async for option in catalog.list_options(product_id)]
+            existing = {(v.sku or "").casefold(): v async for v in catalog.list_variants(product_id=product_id)}
+        except BigCommerceError as error:
+            why = f"product {plan.group.sku}'s options and variants could not be read: {error}"
+            for addition in wanted:
+                self._record(plan, Outcome.FAILED, why, key=addition.item.sku, kind="variant")
+            return
+        for addition in wanted:
+            await self._add_variant(plan, product_id, options, existing, addition)
+
+    async def _add_variant(
+        self,
+        plan: Planned,
+        product_id: int,
+        options: list[ProductOption],
+        existing: dict[str, Variant],
+        addition: Addition,
+    ) -> None:
+        item = addition.item
+        found = existing.get(item.sku.casefold())
+        if found is not None:  # created by a run whose answer was lost, or by hand: link, never create twice
+            self._bind_variant(plan, item, found, Outcome.LINKED, f"the store's product already had variant {item.sku}")
+            return
+        pairs = [(str(v["option_display_name"]), str(v["label"])) for v in addition.body["option_values"]]
+        mismatch = option_mismatch(plan.group.sku, [o.display_name for o in options], [name for name, _ in pairs])
+        if mismatch is not None:
+            self._record(plan, Outcome.SKIPPED, mismatch, key=item.sku, kind="variant")
+            return
+        try:
+            values = await self._option_value_ids(product_id, options, pairs)
+            variant = await self.writes.create_variant(product_id, {**addition.body, "option_values": values})
+        except WriteOutcomeUnknown as lost:
+            try:
+                variant_or_none = await self._variant_by_sku(item.sku)
+            except BigCommerceError as error:
+                why = f"{lost}; looking it up failed ({error}): the next publish looks it up again before adding it"
+                self._record(plan, Outcome.FAILED, why, key=item.sku, kind="variant")
+                return
+            if variant_or_none is None or variant_or_none.product_id != product_id:
+                why = f"{lost}; no variant {item.sku} is in the store, so the next publish adds it"
+                self._record(plan, Outcome.FAILED, why, key=item.sku, kind="variant")
+                return
+            variant = variant_or_none
+        except Conflict as conflict:
+            await self._link_variant(plan, product_id, item, conflict)
+            return
+        except BigCommerceError as error:
+            self._record(plan, Outcome.FAILED, str(error), key=item.sku, kind="variant")
+            return
+        self._bind_variant(plan, item, variant, Outcome.CREATED, None, sent=True)
+
+    async def _option_value_ids(
+        self, product_id: int, options: list[ProductOption], pairs: list[tuple[str, str]]
+    ) -> list[dict[str, int]]:
+        """The variant's option values by id, creating the labels the store's options lack (kept in
+        ``options`` so the next variant of the product reuses them)."""
+        by_name = {option.display_name.casefold(): option for option in options}
+        for name, label in missing_option_values(
+            {option.display_name: [value.label for value in option.option_values] for option in options}, pairs
+        ):
+            option = by_name[name.casefold()]
+            option.option_values.append(await self._create_value(product_id, option, label))
+        ids: list[dict[str, int]] = []
+        for name, label in pairs:
+            option = by_name[name.casefold()]
+            value = next(v for v in option.option_values if v.label.casefold() == label.casefold())
+            assert value.id is not None
+            ids.append({"id": value.id, "option_id": option.id})
+        return ids
+
+    async def _create_value(self, product_id: int, option: ProductOption, label: str) -> OptionValue:
+        try:
+            return await self.writes.create_option_value(product_id, option.id, label, len(option.option_values))
+        except WriteOutcomeUnknown:
+            # the answer was lost: the value may exist; read the options again rather than post twice
+            async for fresh in self.run.client.catalog.list_options(product_id):
+                if fresh.id == option.id:
+                    for value in fresh.option_values:
+                        if value.label.casefold() == label.casefold():
+                            return value
+            raise
+
+    async def _variant_by_sku(self, sku: str) -> Variant | None:
+        found = [v async for v in self.run.client.catalog.list_variants(skus=[sku])]
+        return next((v for v in found if (v.sku or "").casefold() == sku.casefold()), None)
+
+    async def _link_variant(self, plan: Planned, product_id: int, item: Item, conflict: Conflict) -> None:
+        """A 409 on a new variant: its SKU is this product's variant (link it) or another product's (fail)."""
+        try:
+            found = await self._variant_by_sku(item.sku)
+        except BigCommerceError as error:
+            why = f"conflict: {conflict.message}; looking up SKU {item.sku} failed: {error}"
+            self._record(plan, Outcome.FAILED, why, key=item.sku, kind="variant")
+            return
+        if found is not None and found.product_id == product_id:
+            self._bind_variant(plan, item, found, Outcome.LINKED, f"the store's product already had variant {item.sku}")
+            return
+        where = f" (SKU {item.sku} belongs to product {found.product_id})" if found is not None else ""
+        why = f"conflict: {conflict.message} ({_details(conflict)}){where}; not added"
+        self._record(plan, Outcome.FAILED, why, key=item.sku, kind="variant")
+
+    def _bind_variant(
+        self, plan: Planned, item: Item, variant: Variant, outcome: Outcome, note: str | None, *, sent: bool = False
+    ) -> None:
+        """Bind ``variant`` as the item's listing; its push state takes the product's published fields
+        (so the product compares as before), the price when it was just sent, and no stock (the
+        catch-up push sends it)."""
+        now = utc_now()
+        sibling = next(iter(plan.listings.values()))
+        with self.run.sessions.begin() as session:
+            catalog = CatalogRepository(session)
+            columns = {
+                "product_id": str(variant.product_id),
+                "variant_id": str(variant.id),
+                "base_variant": False,
+                "sku": variant.sku,
+                "price": item.data.price,
+                "inventory_level": None,
+                "delisted": False,
+                "hidden": any(row.hidden for row in plan.listings.values()),  # the store hides whole products
+                "deleted_at": None,
+                "updated_at": now,
+            }
+            row = catalog.listing_rows_by_item(self.connection_id, [item.id]).get(item.id)
+            if row is None:
+                fresh = {**columns, "connection_id": self.connection_id, "item_id": item.id, "created_at": now}
+                catalog.insert_listings([fresh])
+            else:
+                catalog.update_listings([{**columns, "id": row.id}])
+            listing = catalog.listing_rows_by_item(self.connection_id, [item.id])[item.id]
+            publish = PublishRepository(session)
+            pushed = PushState(item.data.price, item.data.sale_price, None) if sent else PushState()
+            state = {
+                "listing_id": listing.id,
+                "connection_id": self.connection_id,
+                "published": {},
+                "published_hash": None,
+                "tracking": None,
+                **publish.copy_state(sibling.id),
+                "price": pushed.price,
+                "sale_price": pushed.sale_price,
+                "price_hash": pushed.price_hash(),
+                "stock": None,
+                "stock_hash": None,
+            }
+            publish.save_pushed([state])
+            self._record_in(session, plan, outcome, note, key=item.sku, kind="variant")
 
     async def _create(self, plan: Planned) -> None:
         try:
@@ -497,6 +722,10 @@ class Publisher:
         kind: str = KIND,
     ) -> None:
         self.run.record(session, ItemOutcome(kind, key or plan.group.sku, outcome, reason))
+
+
+def _addable(plan: Planned) -> bool:
+    return any(addition.problem is None for addition in plan.additions)
 
 
 def _details(error: BigCommerceError) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bchub.bigcommerce.batching import BatchResult
 from bchub.bigcommerce.client import BigCommerceClient
 from bchub.bigcommerce.errors import BigCommerceError
-from bchub.bigcommerce.models.catalog import Category, Product
+from bchub.bigcommerce.models.catalog import Category, OptionValue, Product, Variant
 from bchub.bigcommerce.models.inventory import AdjustmentItem
 from bchub.domain.connections import Connection, Role
 from bchub.domain.runs import Run, Trigger
@@ -60,6 +60,16 @@ class StoreWrites:
 
     async def create_product(self, payload: Mapping[str, Any]) -> Product:
         return await self._client.catalog.create_product(payload, include=("variants",))
+
+    async def create_variant(self, product_id: int, payload: Mapping[str, Any]) -> Variant:
+        return await self._client.catalog.create_variant(product_id, payload)
+
+    async def create_option_value(self, product_id: int, option_id: int, label: str, sort_order: int) -> OptionValue:
+        """``POST …/options/{id}/values`` (the client has no method for it; a lost response is
+        ``WriteOutcomeUnknown``, never re-sent, so the caller lists the options again)."""
+        path = f"/v3/catalog/products/{product_id}/options/{option_id}/values"
+        response = await self._client.request("POST", path, json={"label": label, "sort_order": sort_order})
+        return OptionValue.model_validate(response.data())
 
     async def create_category(self, name: str) -> Category:
         return await self._client.catalog.create_category({"name": name, "parent_id": 0})
