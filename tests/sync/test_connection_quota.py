@@ -140,3 +140,35 @@ async def test_the_dashboard_prefers_the_limiters_live_reading(hub: Hub, sandbox
     async with logged_in(hub) as client:
         page = (await client.get("/console/")).text
     assert "of 1,296,000 a day" in page
+
+
+async def test_a_run_refreshes_the_stored_quota_only_when_it_changed_or_is_old(hub: Hub, sandbox: Sandbox) -> None:
+    store = sandbox.create_store("std4", name="Standard Shop", plan="standard")
+    connection = add_connection(hub, store)
+    token = next(iter(store.accounts))
+    async with hub.clients(store.hash, token) as client:
+        unseen = await hub.connections.remember_quota(connection, client)  # no response yet: nothing to save
+        assert unseen.quota is None and hub.connections.get("shop").quota is None
+        await client.store.time()
+        first = await hub.connections.remember_quota(connection, client)
+    assert first.quota is not None and first.quota.describe() == STANDARD
+    assert hub.connections.get("shop").quota == first.quota
+
+    async with hub.clients(store.hash, token) as client:
+        await client.store.time()
+        same = await hub.connections.remember_quota(first, client)
+    assert same is first  # unchanged and recent: no write
+
+    store.set_plan("pro")
+    async with hub.clients(store.hash, token) as client:
+        await client.store.time()
+        upgraded = await hub.connections.remember_quota(first, client)
+    assert upgraded.quota is not None and upgraded.quota.requests == 450
+    assert hub.connections.get("shop").quota == upgraded.quota
+
+    old = upgraded.replace(quota=ApiQuota(450, 30_000, datetime(2026, 1, 1, tzinfo=UTC)))
+    async with hub.clients(store.hash, token) as client:
+        await client.store.time()
+        refreshed = await hub.connections.remember_quota(old, client)
+    assert refreshed.quota is not None and refreshed.quota.seen_at is not None
+    assert refreshed.quota.seen_at > datetime(2026, 1, 1, tzinfo=UTC)

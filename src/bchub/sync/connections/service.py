@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +20,7 @@ from bchub.bigcommerce.client import BigCommerceClient
 from bchub.bigcommerce.errors import AuthFailed, BigCommerceError, ScopeMissing
 from bchub.bigcommerce.retry import NO_RETRY, RetryPolicy
 from bchub.domain import connections as rules
-from bchub.domain.connections import AuthType, Connection, Role, validate_name
+from bchub.domain.connections import ApiQuota, AuthType, Connection, Role, validate_name
 from bchub.domain.scopes import OPERATIONS_SETTING, Operation, connection_operations, validate_operation_keys
 from bchub.domain.secrets import Secret
 from bchub.errors import InputError
@@ -31,9 +31,11 @@ from bchub.sync.connections.inputs import (
     require_store_hash,
     resolve_credentials,
 )
-from bchub.sync.connections.probe import TestReport, no_token_report, probe_connection
+from bchub.sync.connections.probe import TestReport, no_token_report, probe_connection, stated_quota
 
 log = logging.getLogger(__name__)
+
+QUOTA_REFRESH = timedelta(hours=1)  # a run re-saves an unchanged quota at most this often
 
 
 class ClientFactory(Protocol):
@@ -102,6 +104,12 @@ def _same_credentials(current: Connection, tested: Connection) -> bool:
     return current.store_hash == tested.store_hash and _ciphertext(current.access_token) == _ciphertext(
         tested.access_token
     )
+
+
+def _quota_up_to_date(stored: ApiQuota | None, stated: ApiQuota, now: datetime) -> bool:
+    if stored is None or stored.seen_at is None or now - stored.seen_at >= QUOTA_REFRESH:
+        return False
+    return (stored.requests, stored.window_ms) == (stated.requests, stated.window_ms)
 
 
 class ConnectionService:
@@ -255,6 +263,24 @@ class ConnectionService:
                 return
             repository.save(current)
         log.info("connection %r tested: %s", tested.name, "passed" if report.passed else report.reason())
+
+    async def remember_quota(self, connection: Connection, client: BigCommerceClient) -> Connection:
+        """After a run: save the quota the store's headers stated, when it changed or was saved long ago.
+
+        Cheap for a run to call at its end: one read of the limiter's budget, and a write only when
+        the stored figure is missing, different, or older than ``QUOTA_REFRESH``.
+        """
+        stated = await stated_quota(client)
+        now = self._now()
+        if stated is None or connection.id is None or _quota_up_to_date(connection.quota, stated, now):
+            return connection
+        with self._repository() as repository:
+            current = repository.get(connection.id)
+            if current.store_hash != client.store_hash:
+                return current  # the connection was pointed at another store while the run read this one
+            saved = repository.save(current.replace(quota=replace(stated, seen_at=now)))
+        log.info("connection %r: the store's API quota is %s", saved.name, stated.describe())
+        return saved
 
     def mark_needs_attention(self, connection: Connection | str | int, reason: str) -> Connection:
         """Pause the connection's scheduled jobs until a test passes again, saying why."""
