@@ -190,4 +190,4 @@ def test_requests_a_merchant_run_sent_to_vendor_stores_count_on_each_vendors_row
 def test_vendor_shares_reads_only_the_per_vendor_keys() -> None:
     counts = {"created": 3, "vendor_requests": 9, vendor_requests_key(7): 4, vendor_requests_key(8): 5}
     assert vendor_shares(counts) == {7: 4, 8: 5}
-    assert vendor_shares({"vendor_requests:x": 2, "vendor_requests:": 1, "linked": 1}) == {}
+    assert vendor_shares({"requests_to_connection_x": 2, "requests_to_connection_": 1, "linked": 1}) == {}

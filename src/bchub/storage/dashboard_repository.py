@@ -25,9 +25,10 @@ FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)  # the run did i
 
 # A run's ``requests`` are what it sent to its own connection's store. A merchant's routing and
 # shipment runs also call vendor stores: their counts hold the sum as ``vendor_requests`` and
-# each vendor's share as ``vendor_requests:<vendor connection id>`` (flat, so counts stay name → number).
+# each vendor's share as ``requests_to_connection_<vendor connection id>`` (flat, so counts stay
+# name → number and read as words where they are listed: "requests to connection 3 40").
 VENDOR_REQUESTS = "vendor_requests"
-_VENDOR_SHARE = VENDOR_REQUESTS + ":"
+_VENDOR_SHARE = "requests_to_connection_"
 
 
 def vendor_requests_key(connection_id: int) -> str:
@@ -111,7 +112,7 @@ class DashboardRepository:
         """Per connection, the API requests sent to its store by the runs started since ``since``.
 
         A run's own requests count for its connection; what a merchant's run sent to vendor stores
-        (its counts' ``vendor_requests:<id>``) counts for each vendor. Runs still going count 0.
+        (its counts' ``requests_to_connection_<id>``) counts for each vendor. Runs still going count 0.
         """
         query = (
             select(RunRow.connection_id, func.coalesce(func.sum(RunRow.requests), 0))
