@@ -60,6 +60,10 @@ async def test_missing_scope_is_403_naming_no_scope(sandbox: Sandbox, store: Sto
             "type": "/api-docs/getting-started/api-status-codes",
             "errors": {},
         }
+        # the catalog spec declares this operation's 403 (GeneralErrorWithErrors)
+        denied_fields = await client.get("/v3/catalog/products/1/custom-fields")
+        assert denied_fields.status_code == 403
+        assert_conforms(denied_fields)
 
 
 async def test_read_only_scope_grants_get_only(sandbox: Sandbox, store: Store) -> None:
