@@ -240,3 +240,16 @@ def _vendor_listings(hub: Hub, vendor: int, ids: dict[str, int], removed: set[st
     ]
     with hub.sessions.begin() as session:
         CatalogRepository(session).insert_listings(rows)
+
+
+async def test_a_variant_added_to_a_paused_product_is_paused_too(hub: Hub, sandbox: Sandbox, store: Store) -> None:
+    shop, ids = await _published_shirt(hub, store)
+    with hub.sessions.begin() as session:
+        CatalogRepository(session).set_paused(shop, [ids["SHIRT-S-RED"]], True)
+    ids |= add_items(hub, [_shirt("SHIRT-M-RED", "M", "Red")], stock={"SHIRT-M-RED": 9})
+    run, _ = await publish_listings(deps(hub), shop, Selection(text="shirt"))
+    assert run is not None and _outcomes(hub, run.id)[("variant", "SHIRT-M-RED")] == (Outcome.CREATED, None)
+    with hub.sessions() as session:
+        listing = CatalogRepository(session).listing(shop, ids["SHIRT-M-RED"])
+    assert listing is not None and listing.paused
+    assert variant(store, "SHIRT-M-RED")["inventory_level"] == 0  # paused: no stock pushed

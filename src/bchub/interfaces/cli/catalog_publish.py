@@ -50,6 +50,7 @@ Supplier = Annotated[
 Everything = Annotated[bool, typer.Option("--all", help="Every item in the hub catalog.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print what would change; send nothing.")]
 PROBLEMS_SHOWN = 50
+QUIET_ACTIONS = frozenset({"skip", "keep", "unchanged"})  # dry-run rows that change nothing
 
 
 def deps_of(hub: Hub) -> PublishDeps:
@@ -97,7 +98,7 @@ def _print_changes(console: Console, changes: list[dict[str, Any]]) -> None:
     if not changes:
         console.print("dry run: nothing would change", markup=False)
         return
-    changing = sum(1 for change in changes if change.get("action") != "skip")
+    changing = sum(1 for change in changes if change.get("action") not in QUIET_ACTIONS)
     console.print(f"dry run: {changing} would change; nothing was sent", markup=False)
     for change in changes:
         action = change.get("action", "update")

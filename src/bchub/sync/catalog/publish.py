@@ -540,6 +540,7 @@ class Publisher:
                 "inventory_level": None,
                 "delisted": False,
                 "hidden": any(row.hidden for row in plan.listings.values()),  # the store hides whole products
+                "paused": all(row.paused for row in plan.listings.values()),  # a paused product stays paused
                 "deleted_at": None,
                 "updated_at": now,
             }
