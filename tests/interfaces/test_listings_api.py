@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bchub.app import Hub
+from bchub.domain.catalog import Attribute
 from bchub.domain.connections import Role
 from bchub.interfaces.api.app import create_api
 from bcsandbox import Sandbox, Store
@@ -102,3 +103,21 @@ async def test_every_listing_action_has_a_dry_run_that_sends_and_saves_nothing(
     vendor = connect(api_hub, vendor_store(sandbox), Role.VENDOR, name="acme")
     refused = await api.post(f"/api/v1/connections/{vendor}/listings/hide", json={"all": True, "dry_run": True})
     assert refused.status_code in (400, 409, 422) and "never writes to a vendor" in refused.text
+
+
+async def test_publishing_adds_a_new_variant_over_the_api(
+    api: httpx.AsyncClient, api_hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    shop = connect(api_hub, store)
+    size = Attribute("Size", "S")
+    add_items(api_hub, [item("TEE-S", parent_sku="TEE", name="Tee", options=(size,))], stock={"TEE-S": 1})
+    base = f"/api/v1/connections/{shop}/listings/publish"
+    assert (await api.post(base, json={"search": "tee"})).json()["counts"] == {"created": 1}
+    add_items(api_hub, [item("TEE-M", parent_sku="TEE", name="Tee", options=(Attribute("Size", "M"),))])
+    dry = (await api.post(base, json={"search": "tee", "dry_run": True})).json()
+    assert dry["changes"][1]["action"] == "add variant"
+    assert dry["changes"][1]["changes"]["options"] == {"before": None, "after": "Size: M"}
+    assert not any(v.get("sku") == "TEE-M" for v in store.catalog.variants.values())
+    done = (await api.post(base, json={"search": "tee", "dry_run": False})).json()
+    assert done["status"] == "succeeded" and done["counts"]["created"] == 1, done
+    assert variant(store, "TEE-M")["option_values"][0]["label"] == "M"
