@@ -65,7 +65,10 @@ async def test_a_403_met_by_a_job_pauses_and_a_failing_test_keeps_it_paused(hub:
             await client.request("PUT", "/v2/orders/1", json={"status_id": 2})
     hub.connections.record_api_error(hub.connections.get(name), caught.value)
     assert hub.connections.is_paused(name)
-    assert "403 on PUT /v2/orders/1" in (hub.connections.get(name).health.reason or "")
+    assert hub.connections.get(name).health.reason == (
+        "403 on PUT /v2/orders/1: the API account lacks the scope store_v2_orders modify (control panel: "
+        "Settings › API accounts, Orders: modify); fix it, then test the connection to resume its jobs"
+    )
 
     report = await hub.connections.test(name)
     assert not report.passed
