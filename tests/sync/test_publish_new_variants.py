@@ -253,3 +253,15 @@ async def test_a_variant_added_to_a_paused_product_is_paused_too(hub: Hub, sandb
         listing = CatalogRepository(session).listing(shop, ids["SHIRT-M-RED"])
     assert listing is not None and listing.paused
     assert variant(store, "SHIRT-M-RED")["inventory_level"] == 0  # paused: no stock pushed
+
+
+async def test_a_new_variant_published_alone_joins_its_product_in_the_store(
+    hub: Hub, sandbox: Sandbox, store: Store
+) -> None:
+    shop, _ = await _published_shirt(hub, store)
+    add_items(hub, [_shirt("SHIRT-M-RED", "M", "Red"), _shirt("SHIRT-L-RED", "L", "Red")])
+    run, _ = await publish_listings(deps(hub), shop, Selection(skus=("SHIRT-M-RED",)))
+    assert run is not None and run.status is RunStatus.SUCCEEDED, run
+    assert _outcomes(hub, run.id)[("variant", "SHIRT-M-RED")] == (Outcome.CREATED, None)
+    assert len(store.catalog.products) == 1 and len(_variants(store, "SHIRT-M-RED")) == 1
+    assert _variants(store, "SHIRT-L-RED") == []  # not selected: not added

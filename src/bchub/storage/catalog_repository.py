@@ -230,6 +230,15 @@ class CatalogRepository:
     def item_by_sku(self, sku: str) -> Item | None:
         return self.items_by_sku([sku]).get(sku)
 
+    def items_by_parent_sku(self, parent_skus: Iterable[str]) -> list[Item]:
+        """Items that are variants of these products (by parent SKU), in SKU order."""
+        rows: list[ItemRow] = []
+        for part in chunked(sorted(set(parent_skus))):
+            rows.extend(self.session.scalars(select(ItemRow).where(ItemRow.parent_sku.in_(part))))
+        rows.sort(key=lambda row: row.sku)
+        stock = self._stock([row.id for row in rows])
+        return [to_item(row, stock.get(row.id)) for row in rows]
+
     def listing(self, connection_id: int, item_id: int) -> Listing | None:
         row = self.session.scalars(
             select(ListingRow).where(ListingRow.connection_id == connection_id, ListingRow.item_id == item_id)

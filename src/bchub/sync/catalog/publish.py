@@ -261,8 +261,27 @@ def _vendor_facts(session: Session, items: Sequence[Item]) -> VendorFacts:
     return facts
 
 
+def _with_published_siblings(session: Session, connection_id: int, items: Sequence[Item]) -> Sequence[Item]:
+    """``items`` plus the other variants of their products that are live in the store, so a new variant
+    selected alone (``--skus NEW-VARIANT``) joins its product there instead of making a product of its own."""
+    parents = {item.data.parent_sku for item in items if item.data.parent_sku}
+    if not parents:
+        return items
+    chosen = {item.id for item in items}
+    repository = CatalogRepository(session)
+    others = [item for item in repository.items_by_parent_sku(parents) if item.id not in chosen]
+    rows = repository.listing_rows_by_item(connection_id, [item.id for item in others])
+    live = [
+        item for item in others if item.id in rows and not rows[item.id].delisted and rows[item.id].deleted_at is None
+    ]
+    if not live:
+        return items
+    return sorted([*items, *live], key=lambda item: item.sku)  # the order a search gives: the same lead item
+
+
 def plan_publish(session: Session, connection_id: int, items: Sequence[Item], options: PublishOptions) -> list[Planned]:
     """Per product: create it, update it, or leave it (already as published); nothing is sent here."""
+    items = _with_published_siblings(session, connection_id, items)
     facts = _vendor_facts(session, items)
     stock = facts.stock
     listings = CatalogRepository(session).listing_rows_by_item(connection_id, [item.id for item in items])
