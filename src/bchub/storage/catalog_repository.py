@@ -230,11 +230,15 @@ class CatalogRepository:
     def item_by_sku(self, sku: str) -> Item | None:
         return self.items_by_sku([sku]).get(sku)
 
-    def items_by_parent_sku(self, parent_skus: Iterable[str]) -> list[Item]:
-        """Items that are variants of these products (by parent SKU), in SKU order."""
+    def items_by_parent_sku(self, parent_skus: Iterable[str], *, excluding: Collection[int] = ()) -> list[Item]:
+        """Items that are variants of these products (by parent SKU), in SKU order, but for ``excluding``
+        (ids read first, so excluded items, often all of them, are never loaded)."""
+        ids: set[int] = set()
+        for parents in chunked(sorted(set(parent_skus))):
+            ids.update(self.session.scalars(select(ItemRow.id).where(ItemRow.parent_sku.in_(parents))))
         rows: list[ItemRow] = []
-        for part in chunked(sorted(set(parent_skus))):
-            rows.extend(self.session.scalars(select(ItemRow).where(ItemRow.parent_sku.in_(part))))
+        for part in chunked(sorted(ids.difference(excluding))):
+            rows.extend(self.session.scalars(select(ItemRow).where(ItemRow.id.in_(part))))
         rows.sort(key=lambda row: row.sku)
         stock = self._stock([row.id for row in rows])
         return [to_item(row, stock.get(row.id)) for row in rows]

@@ -269,7 +269,7 @@ def _with_published_siblings(session: Session, connection_id: int, items: Sequen
         return items
     chosen = {item.id for item in items}
     repository = CatalogRepository(session)
-    others = [item for item in repository.items_by_parent_sku(parents) if item.id not in chosen]
+    others = repository.items_by_parent_sku(parents, excluding=chosen)
     rows = repository.listing_rows_by_item(connection_id, [item.id for item in others])
     live = [
         item for item in others if item.id in rows and not rows[item.id].delisted and rows[item.id].deleted_at is None
