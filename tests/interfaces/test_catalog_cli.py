@@ -100,3 +100,18 @@ def test_csv_in_and_out(bchub: Callable[..., Result], tmp_path: Path) -> None:
     exported = bchub("catalog", "export-csv", str(out))
     assert exported.exit_code == 0 and "wrote 1 items" in exported.stderr
     assert out.read_text().splitlines()[1].startswith("OWN-1,Gift card,,,25,")
+
+
+def test_items_filter_by_listing_state(bchub: Callable[..., Result]) -> None:
+    assert bchub("catalog", "import", NORTH, "--paused").exit_code == 0
+    assert bchub("catalog", "import", MERCHANT).exit_code == 0
+    paused = json.loads(bchub("catalog", "items", "--state", "paused", "--json").stdout)
+    in_vendor = json.loads(bchub("catalog", "items", "--state", "paused", "--connection", NORTH, "--json").stdout)
+    in_merchant = json.loads(bchub("catalog", "items", "--state", "paused", "--connection", MERCHANT, "--json").stdout)
+    assert paused["total"] == in_vendor["total"] == 18 and in_merchant["total"] == 0
+    unmatched = json.loads(bchub("catalog", "items", "--state", "unmatched", "--connection", MERCHANT, "--json").stdout)
+    assert unmatched["total"] == 10
+    table = bchub("catalog", "items", "--state", "hidden")
+    assert table.exit_code == 0 and "Items 0–0 of 0" in table.stdout
+    wrong = bchub("catalog", "items", "--state", "asleep")
+    assert wrong.exit_code != 0 and "asleep" in wrong.output

@@ -37,6 +37,7 @@ from bchub.interfaces.cli.common import (
     read_file_argument,
     state_of,
 )
+from bchub.storage.catalog_repository import ListingState
 from bchub.storage.runs import RunRepository
 
 app = typer.Typer(
@@ -189,6 +190,12 @@ def items(
     supplier: Annotated[
         str | None, connection_option("--supplier", "Only items drop-shipped from this vendor.", Role.VENDOR)
     ] = None,
+    listing_state: Annotated[
+        ListingState | None,
+        typer.Option(
+            "--state", help="Only items with a listing in this state (in --connection's store when given, else any)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     as_json: Json = False,
@@ -197,12 +204,17 @@ def items(
     state = state_of(ctx)
     with hub_session(ctx) as hub:
         found, total = hub.catalog.items(
-            search=search, connection=connection, supplier=supplier, limit=limit, offset=offset
+            search=search,
+            connection=connection,
+            supplier=supplier,
+            state=listing_state,
+            limit=limit,
+            offset=offset,
         )
     if as_json:
         print_json({"total": total, "items": [item_view(item) for item in found]})
         return
-    if not total and not (search or connection or supplier):
+    if not total and not (search or connection or supplier or listing_state):
         state.out.print(
             "The hub catalog is empty. Import a store's products with: bchub catalog import <connection>", markup=False
         )
