@@ -14,9 +14,11 @@ from typer.testing import CliRunner
 
 from bchub.app import Hub
 from bchub.domain.connections import ApiQuota
+from bchub.domain.runs import RunStatus
 from bchub.interfaces.cli.common import CliState
 from bchub.interfaces.cli.main import app as cli
 from bchub.settings import Settings
+from bchub.sync.runner import OperationRun, execute
 from bcsandbox import Sandbox, Store
 from bcsandbox.testing import transport_for
 from tests.browser.support import cheap_passwords, logged_in
@@ -172,3 +174,19 @@ async def test_a_run_refreshes_the_stored_quota_only_when_it_changed_or_is_old(h
         refreshed = await hub.connections.remember_quota(old, client)
     assert refreshed.quota is not None and refreshed.quota.seen_at is not None
     assert refreshed.quota.seen_at > datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def test_any_run_keeps_the_quota_without_a_connection_test(hub: Hub, sandbox: Sandbox) -> None:
+    """A store connected before quotas were saved learns its quota from its next run's response headers."""
+    store = sandbox.create_store("std2", name="Standard Shop", plan="standard")
+    add_connection(hub, store)
+
+    async def read_the_time(run: OperationRun) -> None:
+        await run.client.store.time()
+
+    finished = await execute(
+        "probe", "shop", read_the_time, sessions=hub.sessions, connections=hub.connections, clients=hub.clients
+    )
+    assert finished.status is RunStatus.SUCCEEDED
+    quota = hub.connections.get("shop").quota
+    assert quota is not None and (quota.requests, quota.window_ms) == (150, 30_000)

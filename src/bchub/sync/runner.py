@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bchub.bigcommerce.client import BigCommerceClient
@@ -71,27 +72,44 @@ async def execute(
             sessions, run, RunStatus.FAILED, Tally(), {}, 0, f"connection {current.name!r} cannot run: {why}"
         )
     async with clients(current.store_hash, current.access_token.reveal()) as client:
-        context = OperationRun(run, current, client, sessions)
         try:
-            await body(context)
-        except BigCommerceError as exc:
-            connections.record_api_error(current, exc)
-            return _finish(
-                sessions, run, RunStatus.FAILED, context.tally, context.summary, client.requests_sent, str(exc)
-            )
-        except HubError as exc:
-            status = RunStatus.FAILED
-            log.warning(
-                "%s on %r failed%s: %s",
-                operation,
-                current.name,
-                "" if isinstance(exc, PermanentError) else " (retryable)",
-                exc,
-            )
-            return _finish(sessions, run, status, context.tally, context.summary, client.requests_sent, str(exc))
-        return _finish(
-            sessions, run, context.tally.status(), context.tally, context.summary, client.requests_sent, None
+            return await _run_body(body, OperationRun(run, current, client, sessions), connections, operation)
+        finally:
+            await _remember_quota(connections, current, client)
+
+
+async def _run_body(
+    body: Callable[[OperationRun], Awaitable[None]],
+    context: OperationRun,
+    connections: ConnectionService,
+    operation: str,
+) -> Run:
+    run, current, client, sessions = context.run, context.connection, context.client, context.sessions
+    try:
+        await body(context)
+    except BigCommerceError as exc:
+        connections.record_api_error(current, exc)
+        return _finish(sessions, run, RunStatus.FAILED, context.tally, context.summary, client.requests_sent, str(exc))
+    except HubError as exc:
+        status = RunStatus.FAILED
+        log.warning(
+            "%s on %r failed%s: %s",
+            operation,
+            current.name,
+            "" if isinstance(exc, PermanentError) else " (retryable)",
+            exc,
         )
+        return _finish(sessions, run, status, context.tally, context.summary, client.requests_sent, str(exc))
+    return _finish(sessions, run, context.tally.status(), context.tally, context.summary, client.requests_sent, None)
+
+
+async def _remember_quota(connections: ConnectionService, connection: Connection, client: BigCommerceClient) -> None:
+    """Keep the store's stated quota on the connection (the dashboard's daily allowance). Best effort: a
+    database error here must not replace the run's own outcome, which is already recorded."""
+    try:
+        await connections.remember_quota(connection, client)
+    except SQLAlchemyError as exc:
+        log.warning("could not save the API quota of %r: %s", connection.name, type(exc).__name__)
 
 
 def _finish(
