@@ -71,6 +71,8 @@ async def test_crud_and_test(api: httpx.AsyncClient, store: Store) -> None:
 
     fetched = (await api.get(f"/api/v1/connections/{connection_id}")).json()
     assert fetched["health"]["status"] == "ok" and fetched["store_name"] == "Test Store"
+    assert fetched["plan"] == "Enterprise"
+    assert fetched["quota"]["unlimited"] is True and fetched["quota"]["text"] == "no fixed limit"
     assert [item["name"] for item in (await api.get("/api/v1/connections")).json()] == ["shop"]
 
     patched = await api.patch(

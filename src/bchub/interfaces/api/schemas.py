@@ -66,6 +66,15 @@ class HealthOut(BaseModel):
     checked_at: str | None
 
 
+class QuotaOut(BaseModel):
+    requests: int = Field(description="Requests allowed per window.")
+    window_ms: int
+    per_day: int | None = Field(description="The daily allowance; null when the plan has no fixed limit.")
+    unlimited: bool
+    text: str = Field(description='As people say it, e.g. "150 requests per 30 s (432,000 a day)".')
+    seen_at: str | None
+
+
 class ConnectionOut(BaseModel):
     id: int
     name: str
@@ -81,6 +90,8 @@ class ConnectionOut(BaseModel):
     client_id: str | None
     client_secret: str | None = Field(description="Only the last four characters.")
     scopes: list[str] | None
+    plan: str | None = Field(description="The store's plan, as its last passing connection test read it.")
+    quota: QuotaOut | None = Field(description="The API quota the store's responses last stated.")
     operations: list[str]
     settings: dict[str, Any]
     created_at: str | None
