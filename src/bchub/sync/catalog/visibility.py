@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bchub.domain.catalog import Item
 from bchub.domain.connections import Connection
 from bchub.domain.runs import ItemOutcome, Outcome, Run
 from bchub.errors import InputError
@@ -100,38 +101,61 @@ def selected_products(session: Session, connection_id: int, selection: Selection
 def plan_visibility(session: Session, connection_id: int, selection: Selection, action: str) -> list[dict[str, Any]]:
     """What ``action`` would change, per listing: ``{sku, action, changes: {flag: (before, after)}}``, and
     ``{sku, action: "skip", reason}`` for what it would leave; nothing is written."""
-    flag, wanted = _flag_of(action)
+    _flag_of(action)
     items = selection.items(session)
     rows = CatalogRepository(session).listing_rows_by_item(connection_id, [item.id for item in items])
-    changes: list[dict[str, Any]] = []
+    changes = _skips(items, rows, action)
+    if action in STORE_ACTIONS:
+        products = _product_rows(session, connection_id, rows.values())
+        return changes + _product_changes(products, {item.id: item.sku for item in items}, action)
+    return changes + _pause_changes(items, rows, action)
+
+
+def _skips(items: Sequence[Item], rows: dict[int, ListingRow], action: str) -> list[dict[str, Any]]:
+    """Selected items the action leaves alone: not listed in the store, or delisted (store actions)."""
+    skips: list[dict[str, Any]] = []
     for item in items:
         row = rows.get(item.id)
         if row is None or row.deleted_at is not None:
-            changes.append(_skip(item.sku, NOT_LISTED))
+            skips.append(_skip(item.sku, NOT_LISTED))
         elif row.delisted and action in STORE_ACTIONS:
-            changes.append(_skip(item.sku, "delisted: publish it again first"))
-    if action not in STORE_ACTIONS:  # pause and unpause: the hub's flag on each selected listing
-        for item in items:
-            row = rows.get(item.id)
-            if row is not None and row.deleted_at is None and bool(row.paused) != wanted:
-                changes.append(_change(item.sku, action, flag, wanted))
-        return changes
-    selected = {item.sku for item in items}
-    products = _product_rows(session, connection_id, rows.values())
+            skips.append(_skip(item.sku, "delisted: publish it again first"))
+    return skips
+
+
+def _pause_changes(items: Sequence[Item], rows: dict[int, ListingRow], action: str) -> list[dict[str, Any]]:
+    """Pause and unpause: the hub's own flag on each selected listing whose flag differs."""
+    flag, wanted = _flag_of(action)
+    return [
+        _change(item.sku, action, flag, wanted)
+        for item in items
+        if (row := rows.get(item.id)) is not None and row.deleted_at is None and bool(row.paused) != wanted
+    ]
+
+
+def _product_changes(
+    products: dict[str, list[ListingRow]], selected: dict[int, str], action: str
+) -> list[dict[str, Any]]:
+    """Hide, unhide and delist act on whole products: every live variant of a selected one, as the action
+    decides. ``selected`` maps the selected items' ids to their master SKUs (what the rows are keyed by)."""
+    flag, wanted = _flag_of(action)
+    changes: list[dict[str, Any]] = []
     for _, listed in sorted(products.items(), key=lambda pair: int(pair[0])):
         hidden = any(row.hidden for row in listed)  # as ``selected_products`` decides it
-        skus = sorted(row.sku or "" for row in listed)
+        first = min(row.sku or "" for row in listed)
         if action == "hide" and hidden:
-            changes.append(_skip(skus[0], ALREADY_HIDDEN))
+            changes.append(_skip(first, ALREADY_HIDDEN))
         elif action == "unhide" and not hidden:
-            changes.append(_skip(skus[0], NOT_HIDDEN))
+            changes.append(_skip(first, NOT_HIDDEN))
         else:
             for row in sorted(listed, key=lambda each: each.sku or ""):
-                if bool(getattr(row, flag)) != wanted:
-                    change = _change(row.sku or f"variant {row.variant_id}", action, flag, wanted)
-                    if (row.sku or "") not in selected:
-                        change["reason"] = "another variant of the same product: the store acts on whole products"
-                    changes.append(change)
+                if bool(getattr(row, flag)) == wanted:
+                    continue
+                sku = selected.get(row.item_id) or row.sku or f"variant {row.variant_id}"
+                change = _change(sku, action, flag, wanted)
+                if row.item_id not in selected:
+                    change["reason"] = "another variant of the same product: the store acts on whole products"
+                changes.append(change)
     return changes
 
 
