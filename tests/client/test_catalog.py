@@ -241,6 +241,12 @@ async def test_options(store: Store, checked: BigCommerceClient) -> None:
         ),
     )
     assert option.display_name == "Color" and [value.label for value in option.option_values] == ["Red", "Blue"]
+    green = await checked.catalog.create_option_value(
+        seeded["id"], option.id, OptionValueInput(label="Green", sort_order=2)
+    )
+    assert green.id is not None and green.label == "Green"
+    listed = [item async for item in checked.catalog.list_options(seeded["id"])]
+    assert [value.label for value in listed[0].option_values] == ["Red", "Blue", "Green"]
     renamed = await checked.catalog.update_option(seeded["id"], option.id, {"display_name": "Colour"})
     assert renamed.display_name == "Colour"
     assert [item.id async for item in checked.catalog.list_options(seeded["id"])] == [option.id]

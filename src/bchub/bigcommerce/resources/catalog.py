@@ -22,6 +22,8 @@ from bchub.bigcommerce.models.catalog import (
     CustomField,
     CustomFieldInput,
     OptionInput,
+    OptionValue,
+    OptionValueInput,
     Product,
     ProductInput,
     ProductOption,
@@ -186,6 +188,13 @@ class CatalogService(Service):
 
     async def delete_option(self, product_id: int, option_id: int) -> None:
         await self._api.request("DELETE", f"/v3/catalog/products/{product_id}/options/{option_id}")
+
+    async def create_option_value(
+        self, product_id: int, option_id: int, value: OptionValueInput | Mapping[str, Any]
+    ) -> OptionValue:
+        path = f"/v3/catalog/products/{product_id}/options/{option_id}/values"
+        response = await self._api.request("POST", path, json=as_payload(value))
+        return parse(OptionValue, response.data(), response)
 
     # -- custom fields ------------------------------------------------------------------------
 

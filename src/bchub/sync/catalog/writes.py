@@ -65,11 +65,9 @@ class StoreWrites:
         return await self._client.catalog.create_variant(product_id, payload)
 
     async def create_option_value(self, product_id: int, option_id: int, label: str, sort_order: int) -> OptionValue:
-        """``POST …/options/{id}/values`` (the client has no method for it; a lost response is
-        ``WriteOutcomeUnknown``, never re-sent, so the caller lists the options again)."""
-        path = f"/v3/catalog/products/{product_id}/options/{option_id}/values"
-        response = await self._client.request("POST", path, json={"label": label, "sort_order": sort_order})
-        return OptionValue.model_validate(response.data())
+        """A lost response is ``WriteOutcomeUnknown``, never re-sent: the caller lists the options again."""
+        value = {"label": label, "sort_order": sort_order}
+        return await self._client.catalog.create_option_value(product_id, option_id, value)
 
     async def create_category(self, name: str) -> Category:
         return await self._client.catalog.create_category({"name": name, "parent_id": 0})
