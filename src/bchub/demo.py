@@ -18,7 +18,7 @@ from typing import Any
 
 from bchub.app import Hub
 from bchub.domain.connections import Role
-from bchub.domain.runs import Run, RunStatus
+from bchub.domain.runs import Run, RunStatus, counts_text
 from bchub.settings import Settings, load_settings
 from bchub.sync.catalog.inventory import sync_inventory
 from bchub.sync.catalog.publish import Selection, publish_listings
@@ -94,6 +94,11 @@ class Demo:
     def vendor(self, store_hash: str) -> Store:
         return self.sandbox.stores[store_hash]
 
+    @property
+    def names(self) -> dict[int, str]:
+        """Connection names by id, for run counts that name a vendor's share of requests."""
+        return {connection.id: connection.name for connection in self.hub.connections.all() if connection.id}
+
 
 def demo_settings(folder: Path, api_url: str) -> Settings:
     """Embedded defaults in the demo folder: SQLite, a key file there, jobs in-process; no BCHUB_* variables."""
@@ -110,10 +115,6 @@ def open_demo(folder: Path = DEFAULT_FOLDER, *, products: int = 12) -> Iterator[
     seed_demo(sandbox, products=products, orders=0)  # the demo places its own shopper orders
     with LiveServer(sandbox) as server, Hub(demo_settings(folder, server.url)) as hub:
         yield Demo(sandbox, server, hub, DemoResult(folder.resolve()))
-
-
-def counts_text(run: Run) -> str:
-    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in run.counts.items() if value) or "nothing"
 
 
 def _run_step(demo: Demo, name: str, body: Callable[[Step], None]) -> bool:
@@ -134,7 +135,7 @@ def _runs(step: Step, runs: list[Run], what: str) -> None:
     failed = [run for run in runs if run.status is not RunStatus.SUCCEEDED]
     if failed:
         raise StepFailed(
-            f"{what}: {', '.join(f'{run.operation} {run.status.value} ({run.error or counts_text(run)})' for run in failed)}"
+            f"{what}: {', '.join(f'{run.operation} {run.status.value} ({run.error or counts_text(run.counts)})' for run in failed)}"
         )
 
 
@@ -159,7 +160,8 @@ def import_catalogs(demo: Demo, step: Step) -> None:
     runs = [asyncio.run(demo.hub.catalog.import_listings(name)) for name in (*VENDORS.values(), MERCHANT)]
     _runs(step, runs, "import")
     step.detail = "; ".join(
-        f"{run_name}: {counts_text(run)}" for run_name, run in zip((*VENDORS.values(), MERCHANT), runs, strict=True)
+        f"{run_name}: {counts_text(run.counts, demo.names)}"
+        for run_name, run in zip((*VENDORS.values(), MERCHANT), runs, strict=True)
     )
 
 
@@ -172,7 +174,9 @@ def publish(demo: Demo, step: Step) -> None:
         assert run is not None  # not a dry run
         runs.append(run)
     _runs(step, runs, "publish")
-    step.detail = "; ".join(f"{name}: {counts_text(run)}" for name, run in zip(VENDORS.values(), runs, strict=True))
+    step.detail = "; ".join(
+        f"{name}: {counts_text(run.counts, demo.names)}" for name, run in zip(VENDORS.values(), runs, strict=True)
+    )
 
 
 def _in_stock(demo: Demo) -> list[str]:
@@ -236,7 +240,7 @@ def get_and_route(demo: Demo, step: Step) -> None:
         raise StepFailed(
             f"only {len(placed)} vendor orders placed for {len(demo.result.merchant_orders)} merchant orders"
         )
-    step.detail = f"got: {counts_text(got.run)}; routed: {len(placed)} vendor orders placed ({counts_text(routed)})"
+    step.detail = f"got: {counts_text(got.run.counts, demo.names)}; routed: {len(placed)} vendor orders placed ({counts_text(routed.counts, demo.names)})"
 
 
 def _vendor_orders(demo: Demo) -> list[tuple[int, str, int]]:
@@ -271,7 +275,7 @@ def tracking_back(demo: Demo, step: Step) -> None:
     if missing:
         raise StepFailed(f"no tracking number on merchant orders {', '.join(map(str, missing))}")
     total = sum(len(numbers) for numbers in demo.result.tracking.values())
-    step.detail = f"{total} tracking numbers on {len(demo.result.tracking)} merchant orders ({counts_text(run)})"
+    step.detail = f"{total} tracking numbers on {len(demo.result.tracking)} merchant orders ({counts_text(run.counts, demo.names)})"
 
 
 def sync_stock(demo: Demo, step: Step) -> None:
@@ -280,7 +284,10 @@ def sync_stock(demo: Demo, step: Step) -> None:
     for name in VENDORS.values():
         read, pushed = asyncio.run(sync_inventory(deps, name, push=True))
         _runs(step, [read, *pushed], "stock")
-        details.append(f"{name}: {counts_text(read)}" + "".join(f"; pushed {counts_text(run)}" for run in pushed))
+        details.append(
+            f"{name}: {counts_text(read.counts, demo.names)}"
+            + "".join(f"; pushed {counts_text(run.counts, demo.names)}" for run in pushed)
+        )
     step.detail = "; ".join(details)
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from bchub.domain.runs import RunStatus, Trigger
+from bchub.domain.runs import RunStatus, Trigger, vendor_requests_key, vendor_shares
 from bchub.storage import migrate
-from bchub.storage.dashboard_repository import DashboardRepository, DayActivity, vendor_requests_key, vendor_shares
+from bchub.storage.dashboard_repository import DashboardRepository, DayActivity
 from bchub.storage.db import make_engine, session_factory
 from bchub.storage.order_tables import OrderRow, ShipmentRow, VendorOrderRow
 from bchub.storage.runs import RunRepository

@@ -19,8 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from bchub.domain.orders import VendorOrderState
-from bchub.domain.runs import RunStatus
-from bchub.storage.dashboard_repository import DashboardRepository, vendor_requests_key
+from bchub.domain.runs import RunStatus, vendor_requests_key
+from bchub.storage.dashboard_repository import DashboardRepository
 from bchub.storage.order_tables import VendorOrderRow
 from bchub.sync.orders.common import WRITE_CONCURRENCY
 from bchub.sync.orders.route import SENDING_BATCH

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -68,3 +69,46 @@ class Tally:
 
     def status(self) -> RunStatus:
         return RunStatus.PARTIAL if self.counts[Outcome.FAILED.value] else RunStatus.SUCCEEDED
+
+
+# A run's ``requests`` are what it sent to its own connection's store. A merchant's routing and
+# shipment runs also call vendor stores: their counts hold the sum as ``vendor_requests`` and
+# each vendor's share as ``requests_to_connection_<vendor connection id>`` (flat, so counts stay
+# name → number and are listed by name: "requests to north 40").
+VENDOR_REQUESTS = "vendor_requests"
+VENDOR_SHARE_PREFIX = "requests_to_connection_"
+
+
+def vendor_requests_key(connection_id: int) -> str:
+    """The counts key of the requests a run sent to the store of connection ``connection_id``."""
+    return f"{VENDOR_SHARE_PREFIX}{connection_id}"
+
+
+def vendor_shares(counts: dict[str, Any]) -> dict[int, int]:
+    """Per vendor connection, the requests a run's ``counts`` say it sent to that store."""
+    shares: dict[int, int] = {}
+    for key, value in counts.items():
+        suffix = key.removeprefix(VENDOR_SHARE_PREFIX)
+        if suffix != key and suffix.isdigit() and isinstance(value, int):
+            shares[int(suffix)] = shares.get(int(suffix), 0) + value
+    return shares
+
+
+def count_labels(counts: Mapping[str, Any], names: Mapping[int, str] | None = None) -> list[tuple[str, Any]]:
+    """A run's counts as (words, value), zeros left out; a vendor's share of requests is named by its
+    connection when ``names`` knows it ("requests to north")."""
+    labels = []
+    for key, value in counts.items():
+        if not value:
+            continue
+        suffix = key.removeprefix(VENDOR_SHARE_PREFIX)
+        if suffix != key and suffix.isdigit():
+            labels.append((f"requests to {(names or {}).get(int(suffix), f'connection {suffix}')}", value))
+        else:
+            labels.append((key.replace("_", " "), value))
+    return labels
+
+
+def counts_text(counts: Mapping[str, Any], names: Mapping[int, str] | None = None, empty: str = "nothing") -> str:
+    """A run's counts in one line: "created 3, requests to north 40"."""
+    return ", ".join(f"{label} {value}" for label, value in count_labels(counts, names)) or empty

@@ -17,33 +17,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from bchub.domain.runs import RunStatus
+from bchub.domain.runs import VENDOR_SHARE_PREFIX, RunStatus, vendor_shares
 from bchub.storage.order_tables import OrderRow, ShipmentRow, VendorOrderRow
 from bchub.storage.tables import RunRow
 
 FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)  # the run did its work (partial: some items failed)
-
-# A run's ``requests`` are what it sent to its own connection's store. A merchant's routing and
-# shipment runs also call vendor stores: their counts hold the sum as ``vendor_requests`` and
-# each vendor's share as ``requests_to_connection_<vendor connection id>`` (flat, so counts stay
-# name → number and read as words where they are listed: "requests to connection 3 40").
-VENDOR_REQUESTS = "vendor_requests"
-_VENDOR_SHARE = "requests_to_connection_"
-
-
-def vendor_requests_key(connection_id: int) -> str:
-    """The counts key of the requests a run sent to the store of connection ``connection_id``."""
-    return f"{_VENDOR_SHARE}{connection_id}"
-
-
-def vendor_shares(counts: dict[str, Any]) -> dict[int, int]:
-    """Per vendor connection, the requests a run's ``counts`` say it sent to that store."""
-    shares: dict[int, int] = {}
-    for key, value in counts.items():
-        suffix = key.removeprefix(_VENDOR_SHARE)
-        if suffix != key and suffix.isdigit() and isinstance(value, int):
-            shares[int(suffix)] = shares.get(int(suffix), 0) + value
-    return shares
 
 
 @dataclass(frozen=True)
@@ -132,7 +110,7 @@ class DashboardRepository:
         """Per vendor connection, the requests merchants' runs started since ``since`` sent to its store."""
         # only runs whose counts name a vendor share are read (the text test is a cheap first cut)
         query = select(RunRow.counts).where(
-            RunRow.started_at >= since, cast(RunRow.counts, String).like(f'%"{_VENDOR_SHARE}%')
+            RunRow.started_at >= since, cast(RunRow.counts, String).like(f'%"{VENDOR_SHARE_PREFIX}%')
         )
         totals: dict[int, int] = {}
         for counts in self.session.scalars(query):

@@ -15,7 +15,7 @@ from rich.table import Table
 from bchub.app import Hub
 from bchub.domain.catalog import DEFAULT_LOOKBACK, ImportMode, ImportOptions, MasterSkuSource, MatchStatus, Overwrite
 from bchub.domain.connections import Role
-from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
+from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus, counts_text
 from bchub.errors import InputError
 from bchub.interfaces.catalog_views import (
     csv_report_view,
@@ -71,7 +71,7 @@ def _items_of(hub: Hub, run: Run) -> list[ItemOutcome]:
 
 def _print_run(console: Console, hub: Hub, run: Run) -> None:
     style = {"succeeded": "green", "partial": "yellow"}.get(run.status.value, "red")
-    counts = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in run.counts.items() if value) or "nothing"
+    counts = counts_text(run.counts)
     console.print(
         f"[bold {style}]import {run.status.value}[/] — {counts} ({run.requests} requests, run {run.id})",
         markup=True,

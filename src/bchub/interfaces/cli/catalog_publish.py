@@ -18,7 +18,7 @@ from rich.table import Table
 from bchub.app import Hub
 from bchub.domain.connections import Role
 from bchub.domain.publishing import AttributePolicy, PublishOptions, VendorStockRule
-from bchub.domain.runs import Run, RunStatus
+from bchub.domain.runs import Run, RunStatus, counts_text
 from bchub.interfaces.catalog_views import run_view
 from bchub.interfaces.cli.catalog import app
 from bchub.interfaces.cli.common import (
@@ -72,7 +72,7 @@ def _item_ids(hub: Hub, selection: Selection) -> list[int]:
 
 def _print_run(console: Console, hub: Hub, run: Run) -> None:
     style = {"succeeded": "green", "partial": "yellow"}.get(run.status.value, "red")
-    counts = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in run.counts.items() if value) or "nothing"
+    counts = counts_text(run.counts)
     console.print(
         f"[bold {style}]{run.operation.replace('_', ' ')} {run.status.value}[/] — {counts} "
         f"({run.requests} requests, run {run.id})",

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bchub.app import Hub
-from bchub.domain.runs import Outcome
+from bchub.domain.runs import Outcome, counts_text
 from bchub.errors import InputError
 from bchub.interfaces.cli.common import (
     EXIT_FAILED,
@@ -136,7 +136,7 @@ def _print_job(console: Console, hub: Hub, job: Job, items: str) -> None:
         table.add_row(label, value)
     console.print(table)
     for run in hub.jobs.runs(job):
-        counts = ", ".join(f"{key} {value}" for key, value in run.counts.items()) or "no items"
+        counts = counts_text(run.counts, names, empty="no items")
         console.print(
             f"run {run.id}: {run.status.value}, {counts}, {run.requests} API requests"
             + (f" — {run.error}" if run.error else ""),

@@ -13,7 +13,7 @@ from rich.table import Table
 from bchub.app import Hub
 from bchub.domain.connections import Role
 from bchub.domain.orders import OrderSettings, RouteState, status_label
-from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
+from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus, counts_text
 from bchub.errors import InputError
 from bchub.interfaces.cli.common import (
     EXIT_FAILED,
@@ -54,15 +54,12 @@ def run_items(hub: Hub, run: Run) -> list[ItemOutcome]:
         return RunRepository(session).items(run.id)
 
 
-def _counts_text(run: Run) -> str:
-    parts = [f"{key.replace('_', ' ')} {value}" for key, value in run.counts.items() if value]
-    return ", ".join(parts) or "nothing to do"
-
-
 def print_run(console: Console, hub: Hub, run: Run, title: str) -> None:
     style = {"succeeded": "green", "partial": "yellow"}.get(run.status.value, "red")
+    names = {connection.id: connection.name for connection in hub.connections.all() if connection.id}
+    counts = counts_text(run.counts, names, empty="nothing to do")
     console.print(
-        f"[bold {style}]{title}: {run.status.value}[/] — {_counts_text(run)} ({run.requests} requests, run {run.id})",
+        f"[bold {style}]{title}: {run.status.value}[/] — {counts} ({run.requests} requests, run {run.id})",
         markup=True,
         highlight=False,
     )

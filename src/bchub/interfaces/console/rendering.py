@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bchub.domain.runs import count_labels
 from bchub.interfaces.console.security import csrf_token, session_of
 
 HERE = Path(__file__).parent
@@ -43,6 +44,7 @@ def money(value: Decimal | None) -> str:
 templates.env.filters["when"] = when
 templates.env.filters["money"] = money
 templates.env.filters["ago"] = ago
+templates.env.globals["count_labels"] = count_labels
 
 
 def base_path(request: Request) -> str:

@@ -20,8 +20,8 @@ from bchub.bigcommerce.errors import (
 )
 from bchub.domain.connections import Connection, Role
 from bchub.domain.orders import SETTINGS_KEY, ItemMatch, OrderSettings, order_settings
+from bchub.domain.runs import VENDOR_REQUESTS, vendor_requests_key
 from bchub.errors import ConfigurationError
-from bchub.storage.dashboard_repository import VENDOR_REQUESTS, vendor_requests_key
 from bchub.sync.connections.service import ClientFactory, ConnectionService
 from bchub.sync.runner import OperationRun
 
