@@ -18,8 +18,8 @@ from tests.sync.publishing_helpers import add_items, connect, item, product, set
 
 @pytest.fixture
 def bchub(runner: CliRunner, cli_state: Callable[[], CliState]) -> Callable[..., Result]:
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, list(args), obj=cli_state())
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, list(args), obj=cli_state(), input=input)
 
     return invoke
 
@@ -46,7 +46,10 @@ def test_publish_dry_run_then_publish_sync_and_visibility(
     unhid = bchub("catalog", "unhide", "shop", "--skus", "PEN,INK", "--json")
     assert {i["key"]: i["outcome"] for i in json.loads(unhid.stdout)["items"]} == {"PEN": "updated", "INK": "skipped"}
     assert "paused 1 listings" in bchub("catalog", "pause", "shop", "--skus", "INK").stdout
-    assert bchub("catalog", "delist", "shop", "--search", "pen").exit_code == 0
+    declined = bchub("catalog", "delist", "shop", "--search", "pen", input="n\n")
+    assert declined.exit_code == 1 and "Delist 1 listing(s)" in declined.output and "Aborted" in declined.output
+    assert sorted(r.fields["sku"] for r in store.catalog.products.values()) == ["INK", "PEN"]
+    assert bchub("catalog", "delist", "shop", "--search", "pen", "--yes").exit_code == 0
     assert [r.fields["sku"] for r in store.catalog.products.values()] == ["INK"]
     relisted = bchub("catalog", "sync", "shop", "--relist")
     assert relisted.exit_code == 0 and "created 1" in relisted.stdout

@@ -190,6 +190,18 @@ def sync_command(
         _finish(ctx, hub, run, changes, as_json)
 
 
+def _change_visibility(
+    ctx: typer.Context, reference: str, selection: Selection, action: str, dry_run: bool, as_json: bool
+) -> None:
+    with hub_session(ctx) as hub:
+        if dry_run:
+            _finish(ctx, hub, None, describe_visibility(deps_of(hub), reference, selection, action), as_json)
+            return
+        with activity(ctx, as_json, f"{action}: {reference}"):
+            run = asyncio.run(change_visibility(deps_of(hub), reference, selection, action))
+        _finish(ctx, hub, run, [], as_json)
+
+
 def _visibility(action: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
@@ -203,19 +215,43 @@ def _visibility(action: str) -> Callable[..., None]:
     ) -> None:
         with hub_session(ctx) as hub:
             selection = _selection(hub, skus, search, supplier, everything)
-            if dry_run:
-                _finish(ctx, hub, None, describe_visibility(deps_of(hub), reference, selection, action), as_json)
-                return
-            with activity(ctx, as_json, f"{action}: {reference}"):
-                run = asyncio.run(change_visibility(deps_of(hub), reference, selection, action))
-            _finish(ctx, hub, run, [], as_json)
+        _change_visibility(ctx, reference, selection, action, dry_run, as_json)
 
     command.__doc__ = {
         "hide": "Hide listings: the whole product becomes unavailable (shown as out of stock).",
         "unhide": "Unhide hidden listings (others are skipped).",
-        "delist": "Delete the listings' products from the store; publish brings them back.",
     }[action]
     return command
+
+
+@app.command("delist")
+def delist_command(
+    ctx: typer.Context,
+    reference: Reference,
+    skus: Skus = None,
+    search: Search = None,
+    supplier: Supplier = None,
+    everything: Everything = False,
+    dry_run: DryRun = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Delete the listings' products from the store; publish brings them back (asks first unless --yes)."""
+    with hub_session(ctx) as hub:
+        selection = _selection(hub, skus, search, supplier, everything)
+        if not dry_run and not yes:
+            changes = describe_visibility(deps_of(hub), reference, selection, "delist")
+            listings = sum(1 for change in changes if change["action"] == "delist")
+            if not listings:
+                state_of(ctx).out.print("Nothing to delist: no listed product matches.", markup=False)
+                return
+            question = (
+                f"Delist {listings} listing(s): their products are deleted from {reference}'s store "
+                "(`bchub catalog publish` brings them back). Continue?"
+            )
+            if not typer.confirm(question):
+                raise typer.Abort()
+    _change_visibility(ctx, reference, selection, "delist", dry_run, as_json)
 
 
 def _pausing(paused: bool) -> Callable[..., None]:
@@ -245,7 +281,7 @@ def _pausing(paused: bool) -> Callable[..., None]:
     return command
 
 
-for _action in ("hide", "unhide", "delist"):
+for _action in ("hide", "unhide"):
     app.command(_action)(_visibility(_action))
 app.command("pause")(_pausing(True))
 app.command("unpause")(_pausing(False))
