@@ -19,6 +19,7 @@ from bchub.bigcommerce.client import BigCommerceClient
 from bchub.bigcommerce.ratelimit import LimiterBackend
 from bchub.bigcommerce.retry import RetryPolicy
 from bchub.domain.connections import Role
+from bchub.domain.scopes import scope_advice
 from bchub.errors import ConfigurationError, DatabaseUnavailable
 from bchub.jobs.setup import build_job_layer, limiter_backend_for
 from bchub.settings import Settings, load_settings
@@ -62,6 +63,7 @@ class Clients:
             timeout=self._timeout,
             retry=retry,
             limiter_backend=self._limiter_backend,
+            scope_advice=scope_advice,
         )
 
 

@@ -122,12 +122,28 @@ async def test_scope_missing_names_the_request(sandbox: Sandbox, store: Store) -
     assert caught.value.status == 403
     assert (caught.value.method, caught.value.path) == ("GET", "/v2/store")
     assert caught.value.message == "You don't have a required scope to access the endpoint"
-    assert str(caught.value.need) == "store_v2_information read-only"
     assert str(caught.value) == (
-        "GET /v2/store -> 403: You don't have a required scope to access the endpoint; the API account lacks the "
-        "scope store_v2_information read-only (control panel: Settings › API accounts, Information & Settings: "
-        "read-only)"
+        "GET /v2/store -> 403: You don't have a required scope to access the endpoint; "
+        "the API account lacks a scope this operation needs"
     )
+
+
+async def test_scope_missing_takes_its_advice_from_whoever_built_the_client(sandbox: Sandbox, store: Store) -> None:
+    account = store.add_account(["store_v2_orders_read_only"])
+    asked: list[tuple[str | None, str | None]] = []
+
+    def advice(method: str | None, path: str | None) -> str:
+        asked.append((method, path))
+        return "grant store_v2_information_read_only"
+
+    client = BigCommerceClient(
+        store.hash, account.access_token, "http://sandbox.test", transport_for(sandbox), scope_advice=advice
+    )
+    async with client:
+        with pytest.raises(ScopeMissing) as caught:
+            await client.store.info()
+    assert asked == [("GET", "/v2/store")]
+    assert str(caught.value).endswith("; grant store_v2_information_read_only")
 
 
 async def test_not_found_hook(client: BigCommerceClient) -> None:

@@ -17,8 +17,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bchub.app import Hub
-from bchub.bigcommerce.errors import ScopeMissing, error_from_response
 from bchub.domain.connections import HealthStatus, Role
+from bchub.domain.scopes import required_scope, scope_advice
 from bchub.interfaces.cli.common import CliState
 from bchub.interfaces.cli.main import app as cli
 from bchub.jobs.model import JobStatus
@@ -298,10 +298,7 @@ async def test_the_sandbox_answers_403_per_scope_as_bigcommerce_does(
     ],
 )
 def test_a_403_names_the_scope_its_path_needs_and_where_to_grant_it(method: str, path: str, advice: str) -> None:
-    error = error_from_response(403, b"[]", content_type="application/json", headers={}, method=method, path=path)
-    assert isinstance(error, ScopeMissing)
-    assert error.advice == f"the API account lacks the scope {advice}"
-    assert str(error) == f"{method} {path} -> 403: Forbidden; the API account lacks the scope {advice}"
+    assert scope_advice(method, path) == f"the API account lacks the scope {advice}"
 
 
 @pytest.mark.parametrize(
@@ -316,9 +313,8 @@ def test_a_403_names_the_scope_its_path_needs_and_where_to_grant_it(method: str,
     ],
 )
 def test_a_403_outside_the_scope_table_says_so_without_guessing(path: str, advice: str) -> None:
-    error = error_from_response(403, b"", content_type=None, headers={}, method="GET", path=path)
-    assert isinstance(error, ScopeMissing) and error.need is None
-    assert error.advice == advice
+    assert required_scope("GET", path) is None
+    assert scope_advice("GET", path) == advice
 
 
 async def test_a_jobs_403_names_the_scope_on_the_cli(hub: Hub, hub_settings: Settings, sandbox: Sandbox) -> None:

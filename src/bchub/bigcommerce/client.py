@@ -15,6 +15,7 @@ from types import TracebackType
 import httpx
 
 from bchub.bigcommerce.credentials import mask, parse_store_hash
+from bchub.bigcommerce.errors import ScopeAdvice
 from bchub.bigcommerce.pagination import PageSettings
 from bchub.bigcommerce.ratelimit import LimiterBackend, LimiterSettings, RateLimiter
 from bchub.bigcommerce.resources import CatalogService, HooksService, InventoryService, OrdersService, StoreService
@@ -47,7 +48,10 @@ class BigCommerceClient:
         limiter_settings: LimiterSettings | None = None,
         user_agent: str = USER_AGENT,
         rng: random.Random | None = None,
+        scope_advice: ScopeAdvice | None = None,
     ) -> None:
+        """``scope_advice(method, path)`` words a 403's advice (which scope, where to grant it); without
+        one a 403 says only that a scope is missing."""
         if not access_token or not access_token.strip():
             raise ValueError("an access token is required")
         if write_concurrency < 1:
@@ -67,6 +71,7 @@ class BigCommerceClient:
             timeout=timeout,
             user_agent=user_agent,
             rng=rng,
+            scope_advice=scope_advice,
         )
         self._masked = mask(access_token)
         pages = pages or PageSettings()

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
-
-from bchub.domain.scopes import INFORMATION, INVENTORY, LOCATIONS, ORDERS, PRODUCTS, ScopeNeed, modify, read
 
 _SNIPPET = 200
 _TAGS = re.compile(r"<[^>]+>")
@@ -80,61 +78,24 @@ class AuthFailed(BigCommerceError):
     """401: the token is wrong, revoked, or not for this store."""
 
 
-# The scope each API path needs (DIGEST §11), first match wins; reads are also allowed by the
-# ``_read_only`` twin. Webhooks (``/v3/hooks``) need only ``default``, which every account has.
-_PATH_SCOPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), scope)
-    for pattern, scope in (
-        (r"^/v3/catalog(/|$)", PRODUCTS),
-        (r"^/v3/pricelists(/|$)", PRODUCTS),
-        (r"^/v3/orders/[^/]+/(transactions|payment_actions)(/|$)", "store_v2_transactions"),
-        (r"^/v2/(orders|order_statuses)(/|$)", ORDERS),
-        (r"^/v3/orders(/|$)", ORDERS),
-        (r"^/v3/inventory/locations/[^/]+/items(/|$)", INVENTORY),
-        (r"^/v3/inventory/locations(/|$)", LOCATIONS),
-        (r"^/v3/inventory(/|$)", INVENTORY),
-        (r"^/v2/(store|time|shipping)(/|$)", INFORMATION),
-        (r"^/v3/settings(/|$)", INFORMATION),
-        (r"^/v3/channels/[^/]+/listings(/|$)", "store_channel_listings"),
-        (r"^/v3/channels(/|$)", "store_channel_settings"),
-        (r"^/v3/sites(/|$)", "store_sites"),
-    )
-)
-_WEBHOOKS = re.compile(r"^/v3/hooks(/|$)")
-_READS = frozenset({"GET", "HEAD"})
-WHERE_SCOPES_ARE = "Settings › API accounts"
+# What a 403 says when nobody told the client which scope the path needs (see ``ScopeAdvice``).
+GENERIC_SCOPE_ADVICE = "the API account lacks a scope this operation needs"
 
-
-def required_scope(method: str | None, path: str | None) -> ScopeNeed | None:
-    """The scope a request needs (read-only for GET/HEAD), or ``None`` for a path not in the table."""
-    if not path:
-        return None
-    bare = path.split("?", 1)[0]
-    for pattern, scope in _PATH_SCOPES:
-        if pattern.match(bare):
-            return read(scope) if (method or "GET").upper() in _READS else modify(scope)
-    return None
+# ``(method, path) -> advice``: which scope a request needs and where it is granted. The client stands
+# alone and knows no scope table; whoever builds it (bchub passes its domain's) may supply one.
+ScopeAdvice = Callable[[str | None, str | None], str]
 
 
 class ScopeMissing(BigCommerceError):
     """403: the API account lacks the OAuth scope this endpoint needs.
 
-    BigCommerce's body names no scope; ``need`` is the one the request's path needs (``None`` for
-    a path outside the table) and ``advice`` says it and where the merchant grants it.
+    BigCommerce's body names no scope; ``advice`` says which one the request needed and where the
+    merchant grants it, when the client was given a ``ScopeAdvice`` (otherwise a generic line).
     """
 
     def __init__(self, message: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.need = required_scope(self.method, self.path)
-
-    @property
-    def advice(self) -> str:
-        if self.need is not None:
-            return f"the API account lacks the scope {self.need} (control panel: {WHERE_SCOPES_ARE}, {self.need.label})"
-        if self.path and _WEBHOOKS.match(self.path):
-            # webhooks need only ``default``: this 403 is one of BigCommerce's other documented causes
-            return "webhooks need no scope beyond default; the store owner may have changed, or a platform limit is reached"
-        return "the API account lacks a scope this operation needs"
+        self.advice = GENERIC_SCOPE_ADVICE
 
     def __str__(self) -> str:
         return f"{super().__str__()}; {self.advice}"

@@ -26,6 +26,8 @@ from bchub.bigcommerce.dates import format_filter
 from bchub.bigcommerce.errors import (
     BigCommerceError,
     RateLimited,
+    ScopeAdvice,
+    ScopeMissing,
     TransportError,
     error_from_response,
 )
@@ -126,9 +128,11 @@ class ApiTransport:
         timeout: httpx.Timeout | float = 30.0,
         user_agent: str = USER_AGENT,
         rng: random.Random | None = None,
+        scope_advice: ScopeAdvice | None = None,
     ) -> None:
         self.store_hash = store_hash
         self.limiter = limiter
+        self._scope_advice = scope_advice
         self.retry = retry
         self.stats = RequestStats()
         self._token = access_token
@@ -254,6 +258,8 @@ class ApiTransport:
         )
         error.message = self._scrub(error.message)
         error.field_errors = {key: self._scrub(value) for key, value in error.field_errors.items()}
+        if isinstance(error, ScopeMissing) and self._scope_advice is not None:
+            error.advice = self._scope_advice(method, path)
         return error
 
     def _scrub(self, text: str) -> str:

@@ -7,6 +7,7 @@ alongside so a message can say both what to tick and what the API calls it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -164,3 +165,50 @@ def scope_gaps(operations: Iterable[Operation], granted: Callable[[ScopeNeed], b
         blocks = tuple(operation.title for operation in operations if set(needs) & set(operation.needs))
         gaps.append(ScopeGap(strongest, blocks))
     return gaps
+
+
+# The scope each API path needs (DIGEST §11), first match wins; reads are also allowed by the
+# ``_read_only`` twin. Webhooks (``/v3/hooks``) need only ``default``, which every account has.
+_PATH_SCOPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), scope)
+    for pattern, scope in (
+        (r"^/v3/catalog(/|$)", PRODUCTS),
+        (r"^/v3/pricelists(/|$)", PRODUCTS),
+        (r"^/v3/orders/[^/]+/(transactions|payment_actions)(/|$)", "store_v2_transactions"),
+        (r"^/v2/(orders|order_statuses)(/|$)", ORDERS),
+        (r"^/v3/orders(/|$)", ORDERS),
+        (r"^/v3/inventory/locations/[^/]+/items(/|$)", INVENTORY),
+        (r"^/v3/inventory/locations(/|$)", LOCATIONS),
+        (r"^/v3/inventory(/|$)", INVENTORY),
+        (r"^/v2/(store|time|shipping)(/|$)", INFORMATION),
+        (r"^/v3/settings(/|$)", INFORMATION),
+        (r"^/v3/channels/[^/]+/listings(/|$)", "store_channel_listings"),
+        (r"^/v3/channels(/|$)", "store_channel_settings"),
+        (r"^/v3/sites(/|$)", "store_sites"),
+    )
+)
+_WEBHOOKS = re.compile(r"^/v3/hooks(/|$)")
+_READS = frozenset({"GET", "HEAD"})
+WHERE_SCOPES_ARE = "Settings › API accounts"
+
+
+def required_scope(method: str | None, path: str | None) -> ScopeNeed | None:
+    """The scope a request needs (read-only for GET/HEAD), or ``None`` for a path not in the table."""
+    if not path:
+        return None
+    bare = path.split("?", 1)[0]
+    for pattern, scope in _PATH_SCOPES:
+        if pattern.match(bare):
+            return read(scope) if (method or "GET").upper() in _READS else modify(scope)
+    return None
+
+
+def scope_advice(method: str | None, path: str | None) -> str:
+    """What a 403 on ``method path`` tells the merchant: the scope to grant and where, or why none helps."""
+    need = required_scope(method, path)
+    if need is not None:
+        return f"the API account lacks the scope {need} (control panel: {WHERE_SCOPES_ARE}, {need.label})"
+    if path and _WEBHOOKS.match(path):
+        # webhooks need only ``default``: this 403 is one of BigCommerce's other documented causes
+        return "webhooks need no scope beyond default; the store owner may have changed, or a platform limit is reached"
+    return "the API account lacks a scope this operation needs"
