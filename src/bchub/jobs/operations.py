@@ -53,7 +53,7 @@ def _test_body(ctx: JobContext) -> OperationBody:
         with run.sessions.begin() as session:
             reason = None if report.passed else report.reason()
             run.record(session, ItemOutcome("connection", run.connection.name, outcome, reason))
-        run.summary["test_requests"] = report.requests_sent
+        run.other_requests += report.requests_sent
 
     return body
 

@@ -38,6 +38,13 @@ class OperationRun:
     sessions: sessionmaker[Session]
     tally: Tally = field(default_factory=Tally)
     summary: dict[str, Any] = field(default_factory=dict)  # extra figures for the run's counts
+    # requests to this store sent through another client (a connection test builds its own), so the
+    # run's ``requests`` (and the dashboard's quota used today) count them too
+    other_requests: int = 0
+
+    @property
+    def requests(self) -> int:
+        return self.client.requests_sent + self.other_requests
 
     def record(self, session: Session, item: ItemOutcome) -> None:
         """Record an item outcome in ``session`` — the transaction that wrote the item's result."""
@@ -84,12 +91,12 @@ async def _run_body(
     connections: ConnectionService,
     operation: str,
 ) -> Run:
-    run, current, client, sessions = context.run, context.connection, context.client, context.sessions
+    run, current, sessions = context.run, context.connection, context.sessions
     try:
         await body(context)
     except BigCommerceError as exc:
         connections.record_api_error(current, exc)
-        return _finish(sessions, run, RunStatus.FAILED, context.tally, context.summary, client.requests_sent, str(exc))
+        return _finish(sessions, run, RunStatus.FAILED, context.tally, context.summary, context.requests, str(exc))
     except HubError as exc:
         status = RunStatus.FAILED
         log.warning(
@@ -99,8 +106,8 @@ async def _run_body(
             "" if isinstance(exc, PermanentError) else " (retryable)",
             exc,
         )
-        return _finish(sessions, run, status, context.tally, context.summary, client.requests_sent, str(exc))
-    return _finish(sessions, run, context.tally.status(), context.tally, context.summary, client.requests_sent, None)
+        return _finish(sessions, run, status, context.tally, context.summary, context.requests, str(exc))
+    return _finish(sessions, run, context.tally.status(), context.tally, context.summary, context.requests, None)
 
 
 async def _remember_quota(connections: ConnectionService, connection: Connection, client: BigCommerceClient) -> None:
