@@ -98,8 +98,9 @@ def count_labels(counts: Mapping[str, Any], names: Mapping[int, str] | None = No
     """A run's counts as (words, value), zeros left out; a vendor's share of requests is named by its
     connection when ``names`` knows it ("requests to north")."""
     labels = []
+    shared = any(key.startswith(VENDOR_SHARE_PREFIX) for key in counts)
     for key, value in counts.items():
-        if not value:
+        if not value or (key == VENDOR_REQUESTS and shared):  # the shares say it, vendor by vendor
             continue
         suffix = key.removeprefix(VENDOR_SHARE_PREFIX)
         if suffix != key and suffix.isdigit():
