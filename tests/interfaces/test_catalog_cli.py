@@ -40,7 +40,7 @@ def bchub(sandbox: Sandbox, hub_settings: Settings, runner: CliRunner) -> Iterat
 def test_import_browse_show_and_match(bchub: Callable[..., Result]) -> None:
     vendor = bchub("catalog", "import", NORTH, "--paused")
     assert vendor.exit_code == 0, vendor.output
-    assert "import succeeded — created 18" in vendor.stdout and vendor.stderr == ""  # no terminal, no bar
+    assert "import: succeeded — created 18" in vendor.stdout and vendor.stderr == ""  # no terminal, no bar
     merchant = bchub(
         "catalog", "import", MERCHANT, "--mode", "create_and_overwrite", "--overwrite", "price_stock", "--json"
     )

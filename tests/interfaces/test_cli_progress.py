@@ -70,7 +70,7 @@ def test_long_operations_show_progress_only_at_a_terminal(
     with_bar(tty("catalog", "import", NORTH), "products", BAR)
     quiet_json(tty("catalog", "import", HARBOR, "--json"))
     imported = piped("catalog", "import", MERCHANT)
-    assert imported.exit_code == 0 and "import succeeded" in imported.stdout and imported.stderr == ""
+    assert imported.exit_code == 0 and "import: succeeded" in imported.stdout and imported.stderr == ""
 
     with_bar(tty("catalog", "publish", MERCHANT, "--supplier", NORTH), "publishing")
     quiet_json(tty("catalog", "publish", MERCHANT, "--supplier", HARBOR, "--json"))

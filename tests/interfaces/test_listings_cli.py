@@ -39,7 +39,7 @@ def test_publish_dry_run_then_publish_sync_and_visibility(
     set_stock(hub, ids["PEN"], "csv", 30)
     synced = bchub("catalog", "sync", "shop")
     assert synced.exit_code == 0, synced.output
-    assert "sync listings succeeded — updated 1, unchanged 1" in synced.stdout
+    assert "sync listings: succeeded — updated 1, unchanged 1" in synced.stdout
     assert variant(store, "PEN")["inventory_level"] == 30
     assert bchub("catalog", "hide", "shop", "--skus", "PEN").exit_code == 0
     assert product(store, "PEN")["availability"] == "disabled"

@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from bchub.app import Hub
 from bchub.domain.catalog import DEFAULT_LOOKBACK, ImportMode, ImportOptions, MasterSkuSource, MatchStatus, Overwrite
 from bchub.domain.connections import Role
-from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus, counts_text
+from bchub.domain.runs import RunStatus
 from bchub.errors import InputError
 from bchub.interfaces.catalog_views import (
     csv_report_view,
@@ -37,8 +35,8 @@ from bchub.interfaces.cli.common import (
     read_file_argument,
     state_of,
 )
+from bchub.interfaces.cli.run_output import PROBLEMS_SHOWN, print_run, run_items
 from bchub.storage.catalog_repository import ListingState
-from bchub.storage.runs import RunRepository
 
 app = typer.Typer(
     help="The hub catalog: import listings from stores (all, changed, or chosen ones), browse items, CSV in and out.",
@@ -47,7 +45,6 @@ app = typer.Typer(
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
 Reference = Annotated[str, connection_argument()]
-PROBLEMS_SHOWN = 50
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -62,34 +59,6 @@ def _ids(values: list[str] | None) -> tuple[int, ...]:
             raise InputError(f"--ids takes product ids (numbers); got {part!r}")
         found.append(int(part))
     return tuple(found)
-
-
-def _items_of(hub: Hub, run: Run) -> list[ItemOutcome]:
-    with hub.sessions() as session:
-        return RunRepository(session).items(run.id)
-
-
-def _print_run(console: Console, hub: Hub, run: Run) -> None:
-    style = {"succeeded": "green", "partial": "yellow"}.get(run.status.value, "red")
-    counts = counts_text(run.counts)
-    console.print(
-        f"[bold {style}]import {run.status.value}[/] — {counts} ({run.requests} requests, run {run.id})",
-        markup=True,
-        highlight=False,
-    )
-    if run.error:
-        console.print(f"  error: {run.error}", markup=False)
-    problems = [item for item in _items_of(hub, run) if item.outcome in (Outcome.FAILED, Outcome.SKIPPED)]
-    if not problems:
-        return
-    table = Table(title="Needs a look", title_justify="left")
-    for column in ("what", "outcome", "why"):
-        table.add_column(column, overflow="fold")
-    for item in problems[:PROBLEMS_SHOWN]:
-        table.add_row(f"{item.kind} {item.key}", item.outcome.value, item.reason or "")
-    console.print(table)
-    if len(problems) > PROBLEMS_SHOWN:
-        console.print(f"… and {len(problems) - PROBLEMS_SHOWN} more (see --json)", markup=False)
 
 
 @app.command("import")
@@ -141,9 +110,9 @@ def import_command(
         with progress_for(ctx, as_json) as progress:
             run = asyncio.run(hub.catalog.import_listings(reference, options, progress=progress))
         if as_json:
-            print_json(run_view(run, _items_of(hub, run)))
+            print_json(run_view(run, run_items(hub, run)))
         else:
-            _print_run(state.out, hub, run)
+            print_run(state.out, hub, run, "import")
         print_run_next_step(ctx, hub, run)
     if run.status is RunStatus.FAILED:
         raise typer.Exit(EXIT_FAILED)

@@ -13,12 +13,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from bchub.app import Hub
 from bchub.domain.connections import Role
 from bchub.domain.publishing import AttributePolicy, PublishOptions, VendorStockRule
-from bchub.domain.runs import Run, RunStatus, counts_text
+from bchub.domain.runs import Run, RunStatus
 from bchub.interfaces.catalog_views import run_view
 from bchub.interfaces.cli.catalog import app
 from bchub.interfaces.cli.common import (
@@ -32,6 +31,7 @@ from bchub.interfaces.cli.common import (
     print_run_next_step,
     state_of,
 )
+from bchub.interfaces.cli.run_output import print_run
 from bchub.storage.runs import RunRepository
 from bchub.sync.catalog.inventory import set_vendor_rule, sync_inventory, vendor_rule
 from bchub.sync.catalog.publish import Selection, publish_listings
@@ -49,7 +49,6 @@ Supplier = Annotated[
 ]
 Everything = Annotated[bool, typer.Option("--all", help="Every item in the hub catalog.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print what would change; send nothing.")]
-PROBLEMS_SHOWN = 50
 QUIET_ACTIONS = frozenset({"skip", "keep", "unchanged"})  # dry-run rows that change nothing
 
 
@@ -68,30 +67,6 @@ def _selection(
 def _item_ids(hub: Hub, selection: Selection) -> list[int]:
     with hub.sessions() as session:
         return [item.id for item in selection.items(session)]
-
-
-def _print_run(console: Console, hub: Hub, run: Run) -> None:
-    style = {"succeeded": "green", "partial": "yellow"}.get(run.status.value, "red")
-    counts = counts_text(run.counts)
-    console.print(
-        f"[bold {style}]{run.operation.replace('_', ' ')} {run.status.value}[/] — {counts} "
-        f"({run.requests} requests, run {run.id})",
-        markup=True,
-        highlight=False,
-    )
-    if run.error:
-        console.print(f"  error: {run.error}", markup=False)
-    with hub.sessions() as session:
-        problems = [
-            item for item in RunRepository(session).items(run.id) if item.outcome.value in ("failed", "skipped")
-        ]
-    if problems:
-        table = Table(title="Needs a look", title_justify="left")
-        for column in ("what", "outcome", "why"):
-            table.add_column(column, overflow="fold")
-        for item in problems[:PROBLEMS_SHOWN]:
-            table.add_row(f"{item.kind} {item.key}", item.outcome.value, item.reason or "")
-        console.print(table)
 
 
 def _print_changes(console: Console, changes: list[dict[str, Any]]) -> None:
@@ -135,7 +110,7 @@ def _finish(ctx: typer.Context, hub: Hub, run: Run | None, changes: list[dict[st
         with hub.sessions() as session:
             print_json(run_view(run, RunRepository(session).items(run.id)))
     else:
-        _print_run(state.out, hub, run)
+        print_run(state.out, hub, run, run.operation.replace("_", " "))
     print_run_next_step(ctx, hub, run)
     if run.status is RunStatus.FAILED:
         raise typer.Exit(EXIT_FAILED)
@@ -302,7 +277,7 @@ def sync_inventory_command(
             print_json({"inventory": run_view(run), "merchants": [run_view(r) for r in pushed]})
         else:
             for each in (run, *pushed):
-                _print_run(state_of(ctx).out, hub, each)
+                print_run(state_of(ctx).out, hub, each, each.operation.replace("_", " "))
         print_run_next_step(ctx, hub, run, *pushed)
         if run.status is RunStatus.FAILED:
             raise typer.Exit(EXIT_FAILED)

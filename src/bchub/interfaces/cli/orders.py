@@ -10,10 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bchub.app import Hub
 from bchub.domain.connections import Role
 from bchub.domain.orders import OrderSettings, RouteState, status_label
-from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus, counts_text
+from bchub.domain.runs import ItemOutcome, Outcome, Run, RunStatus
 from bchub.errors import InputError
 from bchub.interfaces.cli.common import (
     EXIT_FAILED,
@@ -24,6 +23,7 @@ from bchub.interfaces.cli.common import (
     progress_for,
     state_of,
 )
+from bchub.interfaces.cli.run_output import print_run, run_items
 from bchub.interfaces.order_views import (
     detail_view,
     explanation_view,
@@ -33,7 +33,6 @@ from bchub.interfaces.order_views import (
     settings_view,
 )
 from bchub.storage.order_repository import OrderFilter
-from bchub.storage.runs import RunRepository
 from bchub.sync.orders.get import GetRequest
 from bchub.sync.orders.route import RouteRequest
 
@@ -46,40 +45,10 @@ Reference = Annotated[str, connection_argument("The merchant connection's name (
 OrderIds = Annotated[
     list[int] | None, typer.Option("--id", help="Only this store order number (repeatable): the manual pick.")
 ]
-PROBLEMS_SHOWN = 50
 
 
-def run_items(hub: Hub, run: Run) -> list[ItemOutcome]:
-    with hub.sessions() as session:
-        return RunRepository(session).items(run.id)
-
-
-def print_run(console: Console, hub: Hub, run: Run, title: str) -> None:
-    style = {"succeeded": "green", "partial": "yellow"}.get(run.status.value, "red")
-    names = {connection.id: connection.name for connection in hub.connections.all() if connection.id}
-    counts = counts_text(run.counts, names, empty="nothing to do")
-    console.print(
-        f"[bold {style}]{title}: {run.status.value}[/] — {counts} ({run.requests} requests, run {run.id})",
-        markup=True,
-        highlight=False,
-    )
-    if run.error:
-        console.print(f"  error: {run.error}", markup=False)
-    problems = [
-        item
-        for item in run_items(hub, run)
-        if item.outcome in (Outcome.FAILED, Outcome.SKIPPED) or (item.reason and "unmatched" in item.reason)
-    ]
-    if not problems:
-        return
-    table = Table(title="Needs a look", title_justify="left")
-    for column in ("what", "outcome", "why"):
-        table.add_column(column, overflow="fold")
-    for item in problems[:PROBLEMS_SHOWN]:
-        table.add_row(f"{item.kind} {item.key}", item.outcome.value, item.reason or "")
-    console.print(table)
-    if len(problems) > PROBLEMS_SHOWN:
-        console.print(f"… and {len(problems) - PROBLEMS_SHOWN} more (see --json)", markup=False)
+def _needs_a_look(item: ItemOutcome) -> bool:
+    return item.outcome in (Outcome.FAILED, Outcome.SKIPPED) or bool(item.reason and "unmatched" in item.reason)
 
 
 def exit_for(*runs: Run | None) -> None:
@@ -180,9 +149,9 @@ def get(
                 }
             )
         else:
-            print_run(state.out, hub, result.run, "get orders")
+            print_run(state.out, hub, result.run, "get orders", needs_a_look=_needs_a_look)
             if result.route_run is not None:
-                print_run(state.out, hub, result.route_run, "route orders")
+                print_run(state.out, hub, result.route_run, "route orders", needs_a_look=_needs_a_look)
         print_run_next_step(ctx, hub, result.run, result.route_run)
     exit_for(result.run, result.route_run)
 
@@ -400,7 +369,7 @@ def route(
         if as_json:
             print_json(run_view(run, run_items(hub, run)))
         else:
-            print_run(state.out, hub, run, "route orders")
+            print_run(state.out, hub, run, "route orders", needs_a_look=_needs_a_look)
         print_run_next_step(ctx, hub, run)
     exit_for(run)
 

@@ -20,7 +20,8 @@ from bchub.interfaces.cli.common import (
     read_file_argument,
     state_of,
 )
-from bchub.interfaces.cli.orders import exit_for, print_run, run_items
+from bchub.interfaces.cli.orders import exit_for
+from bchub.interfaces.cli.run_output import print_run, run_items
 from bchub.interfaces.order_views import report_view, run_view
 from bchub.sync.orders.shipments import ImportReport, ManualShipment
 
