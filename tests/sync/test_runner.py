@@ -69,6 +69,22 @@ async def test_hub_errors_fail_the_run_with_their_message(hub: Hub, store: Store
     assert finished.error == "vendor items are not imported yet"
 
 
+async def test_a_crash_in_the_body_fails_the_run_instead_of_leaving_it_running(hub: Hub, store: Store) -> None:
+    """Outside the job layer (a CLI command) nobody else would close it; the first line only: no data."""
+    name = _add(hub, store)
+
+    async def body(run: OperationRun) -> None:
+        await run.client.store.time()
+        raise RuntimeError("boom\nparameters: {'email': 'shopper@example.com'}")
+
+    with pytest.raises(RuntimeError):
+        await _run(hub, name, body)
+    with hub.sessions() as session:
+        (crashed,) = RunRepository(session).recent(limit=1)
+    assert crashed.status is RunStatus.FAILED and crashed.requests == 1
+    assert crashed.error == "RuntimeError: boom"
+
+
 async def test_a_disabled_connection_does_not_run(hub: Hub, store: Store) -> None:
     name = _add(hub, store)
     hub.connections.update(name, ConnectionChanges(enabled=False))

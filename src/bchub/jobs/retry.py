@@ -14,8 +14,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError
-
 from bchub.bigcommerce.errors import (
     AuthFailed,
     BigCommerceError,
@@ -26,7 +24,7 @@ from bchub.bigcommerce.errors import (
     WriteOutcomeUnknown,
 )
 from bchub.errors import HubError, RetryableError
-from bchub.storage.db import database_unavailable
+from bchub.storage.db import database_reason, database_unavailable
 
 
 @dataclass(frozen=True)
@@ -64,13 +62,6 @@ def classify(error: BaseException, attempt: int, backoff: Backoff, rng: random.R
     if isinstance(error, RetryableError):
         return Verdict(True, error.delay if error.delay > 0 else backoff.delay(attempt, rng), reason)
     return Verdict(False, 0.0, reason)
-
-
-def database_reason(error: BaseException) -> str:
-    """The driver's first line only: the statement and its parameters (customer data) stay out of job errors."""
-    cause = error.orig if isinstance(error, DBAPIError) else error
-    lines = str(cause).strip().splitlines()
-    return f"the hub's database was unavailable ({lines[0] if lines else type(cause).__name__})"
 
 
 def _describe(error: BaseException) -> str:

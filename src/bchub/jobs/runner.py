@@ -38,9 +38,9 @@ from bchub.domain.runs import Run, RunStatus, Trigger
 from bchub.errors import HubError, NotFoundError
 from bchub.jobs.model import FollowUp, Job, JobRequest, JobStatus, Submitted
 from bchub.jobs.registry import JobContext, OperationSpec, Registry, Services
-from bchub.jobs.retry import Backoff, classify, database_reason
+from bchub.jobs.retry import Backoff, classify
 from bchub.jobs.store import JobStore, LockStore
-from bchub.storage.db import database_unavailable
+from bchub.storage.db import database_reason, database_unavailable
 from bchub.storage.runs import RunRepository
 
 log = logging.getLogger(__name__)

@@ -92,3 +92,10 @@ def describe_unavailable(url: str, error: BaseException) -> str:
         f"cannot use the database at {where}: {lines[0] if lines else type(cause).__name__}. "
         "Check database_url (BCHUB_DATABASE_URL) and that the database server is running and reachable."
     )
+
+
+def database_reason(error: BaseException) -> str:
+    """The driver's first line only: the statement and its parameters (customer data) stay out of job errors."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    lines = str(cause).strip().splitlines()
+    return f"the hub's database was unavailable ({lines[0] if lines else type(cause).__name__})"

@@ -22,6 +22,7 @@ from bchub.bigcommerce.errors import BigCommerceError
 from bchub.domain.connections import Connection
 from bchub.domain.runs import ItemOutcome, Run, RunStatus, Tally, Trigger
 from bchub.errors import HubError, PermanentError
+from bchub.storage.db import database_reason, database_unavailable
 from bchub.storage.runs import RunRepository
 from bchub.sync.connections.service import ClientFactory, ConnectionService
 
@@ -81,8 +82,30 @@ async def execute(
     async with clients(current.store_hash, current.access_token.reveal()) as client:
         try:
             return await _run_body(body, OperationRun(run, current, client, sessions), connections, operation)
+        except Exception as exc:  # a bug, or the database gone: the run must not stay "running" for ever
+            _close_crashed(sessions, run, client.requests_sent, exc)
+            raise
         finally:
             await _remember_quota(connections, current, client)
+
+
+def _close_crashed(sessions: sessionmaker[Session], run: Run, requests: int, exc: Exception) -> None:
+    """Best effort: record the run as failed with a reason that carries no SQL or customer data.
+
+    With the database down this fails too; the job layer (when there is one) closes it once it is back.
+    """
+    if database_unavailable(exc):
+        reason = database_reason(exc)
+    else:
+        lines = str(exc).strip().splitlines()
+        reason = f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"[:500]
+    try:
+        with sessions.begin() as session:
+            runs = RunRepository(session)
+            if runs.get(run.id).status is RunStatus.RUNNING:
+                runs.finish(run.id, RunStatus.FAILED, counts={}, requests=requests, error=reason)
+    except SQLAlchemyError:
+        log.warning("run %s stopped (%s) and could not be recorded as failed now", run.id, reason)
 
 
 async def _run_body(
