@@ -294,3 +294,24 @@ async def test_pause_and_delist_dry_runs_come_from_the_sync_layer(shop: Shop) ->
     with shop.hub.sessions() as session:
         rows = CatalogRepository(session).listing_rows_by_item(shop.merchant, range(1, 10))
     assert not any(row.paused or row.delisted for row in rows.values())
+
+
+async def test_delisting_asks_first_showing_what_goes(shop: Shop) -> None:
+    async with logged_in(shop.hub) as client:
+        await _publish(client, shop, "CUP")
+        page = await client.get("/console/catalog")
+        token = csrf_of(page.text)
+        form = {"csrf_token": token, "action": "delist", "target": str(shop.merchant), "scope": "ticked", "sku": "CUP"}
+        asked = await client.post("/console/catalog/actions", data=form)
+        assert asked.status_code == 200 and "Delist from shop?" in asked.text
+        assert ">CUP<" in asked.text and "Delist 1 listing from shop" in asked.text
+        assert (
+            product(shop.store, "CUP") is not None and shop.hub.jobs.recent(limit=1)[0].operation == "publish_listings"
+        )
+        confirmed = await client.post(
+            "/console/catalog/actions", data={**form, "csrf_token": csrf_of(asked.text), "confirmed": "yes"}
+        )
+        assert confirmed.status_code == 303, confirmed.text
+        job_id = int(confirmed.headers["location"].rsplit("/", 1)[1])
+        assert (await shop.hub.jobs.wait(job_id, run_here=True)).status is JobStatus.SUCCEEDED
+    assert [row.fields["sku"] for row in shop.store.catalog.products.values()] == []

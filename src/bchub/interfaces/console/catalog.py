@@ -367,6 +367,22 @@ def bulk_action(request: Request, user: User = Depends(current_user), form: Form
             f"{bulk.action.value.capitalize()}d {changed} listing{'s' if changed != 1 else ''} in {bulk.store.name}.",
         )
         return redirect(request, f"/catalog?store={bulk.store.id}")
+    if bulk.action is Action.DELIST and form.get("confirmed") != "yes":
+        # delisting deletes products from the store: show what goes and ask once more (works without JavaScript)
+        changes = _rows(describe_visibility(_deps(hub), bulk.store, bulk.selection, bulk.action.value))
+        fields = [
+            (name, value) for name, value in form.multi_items() if name != "csrf_token" and isinstance(value, str)
+        ]
+        listings = sum(1 for change in changes if change["action"] == Action.DELIST.value)
+        return render(
+            request,
+            "catalog/confirm_delist.html",
+            nav="catalog",
+            bulk=bulk,
+            changes=changes,
+            fields=fields,
+            listings=listings,
+        )
     assert bulk.store.id is not None
     operation = "sync_listings" if bulk.action is Action.SYNC else f"{bulk.action.value}_listings"
     submitted = hub.jobs.run(operation, bulk.store.id, _job_params(bulk, hub), source=f"console ({user.username})")
