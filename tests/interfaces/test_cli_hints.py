@@ -78,7 +78,7 @@ def test_a_disabled_connection_suggests_enabling_it(bchub: Bchub, shop: str) -> 
 
 def test_a_paused_connection_explains_why_its_job_did_not_run(bchub: Bchub, shop: str) -> None:
     assert bchub("connections", "edit", "shop", "--disable").exit_code == 0
-    result = bchub("jobs", "run", "import_listings", "shop", "--wait")
+    result = bchub("jobs", "run", "shop", "import_listings", "--wait")
     assert "connection 'shop' cannot run: it is disabled" in result.stdout
     failed_with(result, "", "bchub connections edit shop --enable")
     shown = bchub("jobs", "show", "1")
@@ -88,7 +88,7 @@ def test_a_paused_connection_explains_why_its_job_did_not_run(bchub: Bchub, shop
 
 
 def test_a_failed_job_names_the_fix_its_run_names(bchub: Bchub, shop: str) -> None:
-    result = bchub("jobs", "run", "get_orders", "shop", "--wait")
+    result = bchub("jobs", "run", "shop", "get_orders", "--wait")
     failed_with(result, "", "bchub orders settings shop --set import_statuses=11")
 
 

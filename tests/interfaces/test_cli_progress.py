@@ -97,8 +97,8 @@ def test_long_operations_show_progress_only_at_a_terminal(
     shipped = piped("shipments", "sync", MERCHANT)
     assert shipped.exit_code == 0 and shipped.stderr == ""
 
-    with_bar(tty("jobs", "run", "import_listings", NORTH, "--wait"), "import_listings")
-    quiet_json(tty("jobs", "run", "import_listings", HARBOR, "--wait", "--json"))
+    with_bar(tty("jobs", "run", NORTH, "import_listings", "--wait"), "import_listings")
+    quiet_json(tty("jobs", "run", HARBOR, "import_listings", "--wait", "--json"))
 
 
 BUSINESS = {

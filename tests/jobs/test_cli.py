@@ -43,7 +43,7 @@ def as_json(result: Result) -> object:
 
 
 def test_run_and_wait_then_list_and_show(bchub: Callable[..., Result]) -> None:
-    result = bchub("jobs", "run", "test_connection", "shop", "--wait")
+    result = bchub("jobs", "run", "shop", "test_connection", "--wait")
     assert result.exit_code == 0, result.output
     assert "succeeded" in result.stdout and "API requests" in result.stdout
 
@@ -58,9 +58,9 @@ def test_run_and_wait_then_list_and_show(bchub: Callable[..., Result]) -> None:
 
 
 def test_queue_absorb_cancel_and_retry(bchub: Callable[..., Result]) -> None:
-    first = bchub("jobs", "run", "test_connection", "shop", "-p", "note=1")
+    first = bchub("jobs", "run", "shop", "test_connection", "-p", "note=1")
     assert first.exit_code == 0 and "Queued job 1: test_connection." in first.stdout
-    again = bchub("jobs", "run", "test_connection", "shop", "-p", "note=1")
+    again = bchub("jobs", "run", "test_connection", "shop", "-p", "note=1")  # the older argument order still works
     assert "An identical job is already waiting: job 1 (queued)." in again.stdout
     cancelled = bchub("jobs", "cancel", "1")
     assert "Job 1 cancelled." in cancelled.stdout

@@ -89,7 +89,7 @@ def _names(hub: Hub) -> dict[int, str]:
 
 def _print_jobs(console: Console, jobs: list[Job], names: dict[int, str]) -> None:
     if not jobs:
-        console.print("No jobs yet. Queue one with: bchub jobs run <operation> <connection>")
+        console.print("No jobs yet. Queue one with: bchub jobs run <connection> <operation>")
         return
     table = Table(title="Jobs")
     for column in ("id", "operation", "connection", "status", "trigger", "attempts", "created", "error"):
@@ -244,8 +244,8 @@ def _job_next_step(hub: Hub, job: Job) -> str | None:
 @app.command("run")
 def run(
     ctx: typer.Context,
-    operation: Annotated[str, typer.Argument(help="The operation, see `bchub jobs operations`.")],
     connection: ConnectionRef,
+    operation: Annotated[str, typer.Argument(help="The operation, see `bchub jobs operations`.")],
     param: Params = None,
     wait: Annotated[
         bool,
@@ -255,8 +255,13 @@ def run(
     ] = False,
     as_json: Json = False,
 ) -> None:
-    """Queue an operation for a connection as a job."""
+    """Queue an operation for a connection as a job: `bchub jobs run shop get_orders`.
+
+    Connection first, as in every other command; the older OPERATION CONNECTION order still works.
+    """
     with hub_session(ctx) as hub:
+        if connection in hub.jobs.registry and operation not in hub.jobs.registry:
+            connection, operation = operation, connection
         submitted = hub.jobs.run(operation, connection, parse_params(param), source="cli")
         _finish(ctx, hub, submitted.job, wait, as_json, submitted.created)
 
