@@ -97,7 +97,7 @@ class Demo:
     @property
     def names(self) -> dict[int, str]:
         """Connection names by id, for run counts that name a vendor's share of requests."""
-        return {connection.id: connection.name for connection in self.hub.connections.all() if connection.id}
+        return self.hub.connections.names()
 
 
 def demo_settings(folder: Path, api_url: str) -> Settings:

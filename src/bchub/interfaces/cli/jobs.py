@@ -84,7 +84,7 @@ def _status(job: Job) -> str:
 
 
 def _names(hub: Hub) -> dict[int, str]:
-    return {connection.id: connection.name for connection in hub.connections.all() if connection.id is not None}
+    return hub.connections.names()
 
 
 def _print_jobs(console: Console, jobs: list[Job], names: dict[int, str]) -> None:

@@ -409,7 +409,7 @@ def purge_pii(
     state = state_of(ctx)
     with hub_session(ctx) as hub:
         runs = hub.orders.purge_pii(reference)
-        names = {connection.id: connection.name for connection in hub.connections.all()}
+        names = hub.connections.names()
     if as_json:
         print_json([run_view(run) for run in runs])
         return
@@ -421,7 +421,7 @@ def purge_pii(
         )
     for run in runs:
         state.out.print(
-            f"{names.get(run.connection_id, run.connection_id)}: customer details erased from "
+            f"{names.get(run.connection_id or 0, str(run.connection_id))}: customer details erased from "
             f"{run.counts.get('purged', 0)} order(s) (retention {run.params.get('retention_days')} days).",
             markup=False,
         )

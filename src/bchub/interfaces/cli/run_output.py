@@ -34,10 +34,9 @@ def print_run(
 ) -> None:
     """``title: status — counts (N requests, run ID)``, the run's error, then up to ``PROBLEMS_SHOWN`` items."""
     style = _STYLE.get(run.status.value, "red")
-    names = {connection.id: connection.name for connection in hub.connections.all() if connection.id}
+    counts = counts_text(run.counts, hub.connections.names(), "nothing to do")
     console.print(
-        f"[bold {style}]{title}: {run.status.value}[/] — {counts_text(run.counts, names, 'nothing to do')} "
-        f"({run.requests} requests, run {run.id})",
+        f"[bold {style}]{title}: {run.status.value}[/] — {counts} ({run.requests} requests, run {run.id})",
         markup=True,
         highlight=False,
     )

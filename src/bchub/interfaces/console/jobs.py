@@ -39,7 +39,7 @@ class RunDetail:
 
 
 def _names(request: Request) -> dict[int, str]:
-    return {connection.id: connection.name for connection in hub_of(request).connections.all() if connection.id}
+    return hub_of(request).connections.names()
 
 
 def _status(value: str | None) -> JobStatus | None:

@@ -136,6 +136,10 @@ class ConnectionService:
         with self._repository() as repository:
             return repository.all()
 
+    def names(self) -> dict[int, str]:
+        """Every connection's name by its id (for output that names connections stored by id)."""
+        return {connection.id: connection.name for connection in self.all() if connection.id is not None}
+
     def get(self, reference: str | int) -> Connection:
         """By name, or by id."""
         with self._repository() as repository:
