@@ -25,6 +25,11 @@ from bchub.bigcommerce.transport import USER_AGENT, ApiResponse, ApiTransport, P
 DEFAULT_BASE_URL = "https://api.bigcommerce.com"
 
 
+def budget_key(base_url: str, store_hash: str) -> str:
+    """The rate-limit budget's key: one budget per API URL and store, whichever client or process spends it."""
+    return f"{base_url.rstrip('/')}/stores/{store_hash}"
+
+
 class BigCommerceClient:
     """Typed, rate-limited, retrying access to one store's REST API (V2 and V3).
 
@@ -59,7 +64,7 @@ class BigCommerceClient:
         self.store_hash = parse_store_hash(store_hash)
         self.base_url = base_url.rstrip("/")
         self.limiter = RateLimiter(
-            f"{self.base_url}/stores/{self.store_hash}", limiter_backend, limiter_settings, rng=rng
+            budget_key(self.base_url, self.store_hash), limiter_backend, limiter_settings, rng=rng
         )
         self._api = ApiTransport(
             self.store_hash,

@@ -23,7 +23,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from bchub.app import Hub
-from bchub.domain.connections import ApiQuota, Connection
+from bchub.bigcommerce.client import budget_key
+from bchub.domain.connections import Connection
 from bchub.domain.users import User
 from bchub.errors import InputError
 from bchub.interfaces.console.connections import HealthBadge, health_badge
@@ -32,6 +33,7 @@ from bchub.interfaces.console.rendering import render
 from bchub.interfaces.console.security import current_user, hub_of
 from bchub.jobs.model import Job, JobStatus
 from bchub.storage.dashboard_repository import DashboardRepository, DayActivity, RunMark, day_start
+from bchub.sync.connections.probe import budget_quota
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -106,29 +108,11 @@ def duration(span: timedelta) -> str:
     return f"{minutes} min"
 
 
-def _limiter_key(hub: Hub, store_hash: str) -> str:
-    """The rate-limit budget's key, as ``BigCommerceClient`` names it: one budget per API URL and store."""
-    return f"{hub.clients.api_url.rstrip('/')}/stores/{store_hash}"
-
-
-async def _live_quota(hub: Hub, connection: Connection) -> ApiQuota | None:
-    """The quota per window the limiter last read from the store's headers; gone once its budget expires."""
-    try:
-        quota, window_ms = await hub.limiter_backend.update(
-            _limiter_key(hub, connection.store_hash), lambda budget: (budget.quota, budget.window_ms)
-        )
-    except Exception as error:  # e.g. Redis unreachable: the stored quota (if any) still shows
-        log.warning("could not read the rate-limit budget of %s: %s", connection.store_hash, error)
-        return None
-    if quota is None or window_ms is None or min(quota, window_ms) < 1:
-        return None
-    return ApiQuota(quota, window_ms)
-
-
 async def _allowance(hub: Hub, connection: Connection) -> Quota:
     """The day's allowance: from the limiter's live reading when it has one (the freshest), else from
     the quota the connection's last test saved, which outlives the limiter's short-lived budget."""
-    quota = await _live_quota(hub, connection) or connection.quota
+    live = await budget_quota(hub.limiter_backend, budget_key(hub.clients.api_url, connection.store_hash))
+    quota = live or connection.quota
     if quota is None:
         return Quota(0, None)
     return Quota(0, quota.per_day, unlimited=quota.unlimited)

@@ -33,6 +33,7 @@ from bchub.bigcommerce.errors import (
     ServerError,
     TransportError,
 )
+from bchub.bigcommerce.ratelimit import LimiterBackend
 from bchub.domain.connections import ApiQuota, AuthType, Connection
 from bchub.domain.scopes import (
     INFORMATION,
@@ -254,11 +255,15 @@ async def stated_quota(client: BigCommerceClient) -> ApiQuota | None:
     ``None`` when no response carried rate-limit headers, or the budget cannot be read (a Redis
     outage must not fail a connection test).
     """
-    limiter = client.limiter
+    return await budget_quota(client.limiter.backend, client.limiter.key)
+
+
+async def budget_quota(backend: LimiterBackend, key: str) -> ApiQuota | None:
+    """The quota per window recorded in the rate-limit budget ``key`` (``None``: none, or unreadable)."""
     try:
-        requests, window_ms = await limiter.backend.update(limiter.key, lambda budget: (budget.quota, budget.window_ms))
-    except Exception as error:  # the backend may be Redis: a test still reports its findings
-        log.warning("could not read the rate-limit budget of %s: %s", client.store_hash, error)
+        requests, window_ms = await backend.update(key, lambda budget: (budget.quota, budget.window_ms))
+    except Exception as error:  # the backend may be Redis: its outage must not fail a test or a page
+        log.warning("could not read the rate-limit budget %s: %s", key, error)
         return None
     if requests is None or window_ms is None or min(requests, window_ms) < 1:
         return None
